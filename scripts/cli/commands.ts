@@ -18,5 +18,4 @@ export interface Command {
 
 /** Every `pecr` command. */
 export const commands: Record<string, Command> = {
-  serve: { summary: "start the gateway and the controller (what `npm start` runs)", load: () => import("./serve.js") },
 };
