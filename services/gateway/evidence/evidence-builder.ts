@@ -1,9 +1,15 @@
 /**
  * Builds immutable evidence units: content hash and id computed from the final (post-redaction) content.
  */
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { type EvidenceUnit, EvidenceUnitSchema, type SpanOrRowSpec, type TransformStep, ContentType } from "#gen/pecr/v1/evidence_pb.js";
+import {
+  ContentType,
+  type EvidenceUnit,
+  EvidenceUnitSchema,
+  type SpanOrRowSpecSchema,
+  type TransformStep,
+} from "#gen/pecr/v1/evidence_pb.js";
 import { contentHash, type EvidenceContent, evidenceUnitId } from "#core/canonical/identities.js";
 
 /** The policy snapshot evidence is emitted under. */
@@ -23,7 +29,7 @@ export interface EvidenceInit {
   /** Version id; undefined means "the content hash" (aggregates). */
   readonly versionId: string | undefined;
   /** Span or row spec. */
-  readonly spec: SpanOrRowSpec["spec"];
+  readonly spec: MessageInitShape<typeof SpanOrRowSpecSchema>["spec"];
   /** The content. */
   readonly content: EvidenceContent;
   /** The session's as_of time. */
