@@ -1,0 +1,55 @@
+/**
+ * The one place loggers are made: a JSON pino root logger per service and named children of it. Secret headers
+ * are redacted wherever they appear up to two levels deep (a bare field, `headers.x`, `req.headers.x`), so a
+ * handler that logs request metadata cannot leak credentials.
+ */
+import { pino, type DestinationStream, type Level, type Logger } from "pino";
+
+/** Header names whose values never reach a log line. */
+export const SECRET_HEADER_NAMES: readonly string[] = [
+  "authorization",
+  "x-pecr-local-auth-secret",
+  "x-pecr-session-token",
+  "cookie",
+  "set-cookie",
+];
+
+/** Options of `createLogger`. */
+export interface CreateLoggerOptions {
+  /** Service name written on every line as `service` (e.g. `gateway`). */
+  readonly service: string;
+  /** Minimum level, or `silent`; default `info`. */
+  readonly level?: Level | "silent";
+  /** Where lines go; default stdout. Tests pass a sink stream to assert on lines. */
+  readonly destination?: DestinationStream;
+}
+
+/** pino redaction paths covering every secret header at depth 0, 1 and 2. */
+export function secretRedactionPaths(): string[] {
+  const paths: string[] = [];
+  for (const name of SECRET_HEADER_NAMES) {
+    const key = /^[A-Za-z_$][\w$]*$/.test(name) ? name : `["${name}"]`;
+    const member = key.startsWith("[") ? key : `.${key}`;
+    paths.push(key, `*${member}`, `*.*${member}`);
+  }
+  return paths;
+}
+
+/** Creates a service's root logger: JSON lines with ISO time, a `level` label and `service`. */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level ?? "info",
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: secretRedactionPaths(), censor: "[REDACTED]" },
+    },
+    options.destination,
+  );
+}
+
+/** A child logger for one part of a service; its lines carry `logger: name`. */
+export function namedLogger(parent: Logger, name: string): Logger {
+  return parent.child({ logger: name });
+}
