@@ -45,11 +45,11 @@ export interface EvidenceIdentityFields {
   /** Version id. */
   readonly versionId: string;
   /** Span or row spec. */
-  readonly spanOrRowSpec: SpanOrRowSpec | undefined;
+  readonly spanOrRowSpec?: SpanOrRowSpec | undefined;
   /** Content hash (after redaction). */
   readonly contentHash: string;
   /** The session's as_of time. */
-  readonly asOfTime: Timestamp | undefined;
+  readonly asOfTime?: Timestamp | undefined;
   /** The session's policy snapshot hash. */
   readonly policySnapshotHash: string;
   /** Transform steps, in order. */
@@ -86,7 +86,7 @@ export interface PolicySnapshotIdentityFields {
   /** Policy bundle hash. */
   readonly policyBundleHash: string;
   /** The as_of time. */
-  readonly asOfTime: Timestamp | undefined;
+  readonly asOfTime?: Timestamp | undefined;
 }
 
 /** `policy_snapshot_hash`: hash of `PolicySnapshotIdentity` (roles sorted; `evaluated_at` excluded). */

@@ -13,7 +13,11 @@ export const ALL_OPERATORS = ["search", "fetch_span", "fetch_rows", "aggregate",
 /** An operator's snake_case name. */
 export type OperatorName = (typeof ALL_OPERATORS)[number];
 
-/** The gateway's configuration (auth, TLS and ledger settings are read by their own modules). */
+/**
+ * The gateway's own configuration. Auth (`readAuthConfig`), TLS (`readServerTlsConfig`) and the ledger
+ * (`readLedgerConfig`: PECR_DB_URL, PECR_DATA_DIR, PECR_DB_SCHEMA, payload mode, checkpoints) are read by their
+ * modules from the same source.
+ */
 export interface GatewayConfig {
   /** Where to listen. */
   readonly bind: HostPort;
@@ -21,14 +25,22 @@ export interface GatewayConfig {
   readonly dbUrl: string | undefined;
   /** Postgres holding the safe views; defaults to the ledger's database. */
   readonly safeViewDbUrl: string | undefined;
-  /** Directory of embedded data (PGlite). */
-  readonly dataDir: string;
-  /** Schema of the ledger and the safe views. */
-  readonly dbSchema: string;
+  /** Apply db/fixtures/safeview.sql at startup (default: when the ledger is embedded). */
+  readonly loadFixtures: boolean;
   /** OPA server; undefined means the embedded evaluator. */
   readonly opaUrl: string | undefined;
   /** The policy bundle directory (always read: its hash is part of every snapshot). */
   readonly policyBundleDir: string;
+  /** OPA client: per-attempt timeout, ms. */
+  readonly opaTimeoutMs: number;
+  /** OPA client: retries after the first attempt. */
+  readonly opaRetryMaxAttempts: number;
+  /** OPA client: base of the jittered exponential backoff, ms. */
+  readonly opaRetryBaseBackoffMs: number;
+  /** OPA client: consecutive failures that open the circuit. */
+  readonly opaCircuitBreakerFailureThreshold: number;
+  /** OPA client: how long the circuit stays open, ms. */
+  readonly opaCircuitBreakerOpenMs: number;
   /** Operators enabled, in allowlist order. */
   readonly operatorAllowlist: readonly OperatorName[];
   /** Decision and search caches: entries (0 disables). */
@@ -39,8 +51,6 @@ export interface GatewayConfig {
   readonly ledgerWriteTimeoutMs: number;
   /** Lifetime of session capability tokens, seconds. */
   readonly sessionTokenTtlSecs: number;
-  /** Whether evidence content is stored in the ledger (`payload-enabled`) or only its metadata. */
-  readonly evidencePayloadStoreMode: "metadata-only" | "payload-enabled";
   /** Root of the document corpus. */
   readonly fsCorpusPath: string;
   /** Largest document read, bytes. */
@@ -73,8 +83,6 @@ export interface GatewayConfig {
   readonly readMaxBytes: number;
   /** Origins allowed by CORS (`*` for any); empty disables CORS. */
   readonly corsAllowedOrigins: readonly string[];
-  /** Write a signed ledger checkpoint every this many events (0: only on demand). */
-  readonly checkpointEveryEvents: number;
 }
 
 const RFC3339_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -114,16 +122,19 @@ export function readGatewayConfig(reader: ConfigReader): GatewayConfig {
     bind: reader.hostPort("PECR_BIND_ADDR", "127.0.0.1:8080"),
     dbUrl,
     safeViewDbUrl: reader.optionalString("PECR_SAFEVIEW_DB_URL") ?? dbUrl,
-    dataDir: reader.string("PECR_DATA_DIR", ".pecr"),
-    dbSchema: reader.string("PECR_DB_SCHEMA", "public"),
+    loadFixtures: reader.boolean("PECR_LOAD_FIXTURES", dbUrl === undefined),
     opaUrl: reader.optionalString("PECR_OPA_URL"),
     policyBundleDir: reader.string("PECR_POLICY_BUNDLE_DIR", "opa/bundle"),
+    opaTimeoutMs: reader.integer("PECR_OPA_TIMEOUT_MS", 200, { min: 1 }),
+    opaRetryMaxAttempts: reader.integer("PECR_OPA_RETRY_MAX_ATTEMPTS", 2, { min: 0, max: 10 }),
+    opaRetryBaseBackoffMs: reader.integer("PECR_OPA_RETRY_BASE_BACKOFF_MS", 50, { min: 0 }),
+    opaCircuitBreakerFailureThreshold: reader.integer("PECR_OPA_CIRCUIT_BREAKER_FAILURE_THRESHOLD", 8, { min: 1 }),
+    opaCircuitBreakerOpenMs: reader.integer("PECR_OPA_CIRCUIT_BREAKER_OPEN_MS", 1000, { min: 1 }),
     operatorAllowlist: ALL_OPERATORS.filter((name) => allowlist.includes(name)),
     cacheMaxEntries: reader.integer("PECR_CACHE_MAX_ENTRIES", 0, { min: 0 }),
     cacheTtlMs: reader.integer("PECR_CACHE_TTL_MS", 0, { min: 0 }),
     ledgerWriteTimeoutMs: reader.integer("PECR_LEDGER_WRITE_TIMEOUT_MS", 2000, { min: 1 }),
     sessionTokenTtlSecs: reader.integer("PECR_SESSION_TOKEN_TTL_SECS", 900, { min: 1 }),
-    evidencePayloadStoreMode: reader.oneOf("PECR_EVIDENCE_PAYLOAD_STORE_MODE", ["metadata-only", "payload-enabled"], "metadata-only"),
     fsCorpusPath: reader.string("PECR_FS_CORPUS_PATH", "fixtures/fs_corpus"),
     fsMaxObjectBytes: reader.integer("PECR_FS_MAX_OBJECT_BYTES", 4 * 1024 * 1024, { min: 1 }),
     fsDiffMaxBytes: reader.integer("PECR_FS_DIFF_MAX_BYTES", 32768, { min: 0 }),
@@ -140,6 +151,5 @@ export function readGatewayConfig(reader: ConfigReader): GatewayConfig {
     asOfTimeDefault,
     readMaxBytes: reader.integer("PECR_READ_MAX_BYTES", 4 * 1024 * 1024, { min: 1024 }),
     corsAllowedOrigins: list(reader, "PECR_CORS_ALLOWED_ORIGINS", []),
-    checkpointEveryEvents: reader.integer("PECR_LEDGER_CHECKPOINT_EVERY_EVENTS", 1000, { min: 0 }),
   };
 }

@@ -1,0 +1,52 @@
+/**
+ * Shared pieces of the document (fs corpus) operators: resolving a document at the session's as_of time and
+ * describing a text span as evidence.
+ */
+import { create } from "@bufbuild/protobuf";
+import { type EvidenceUnit, EvidenceUnitRefSchema, type EvidenceUnitRef } from "#gen/pecr/v1/evidence_pb.js";
+import { errors } from "#core/errors/pecr-error.js";
+import { buildEvidenceUnit } from "../evidence/evidence-builder.js";
+import type { SelectedSpan } from "../adapters/fs-corpus/text-span.js";
+import { resolveVersion, type ResolvedVersion } from "../sources/version-selection.js";
+import type { ExecuteContext } from "./operator-definition.js";
+
+/** The source system of the document corpus. */
+export const FS_CORPUS = "fs_corpus";
+
+/** Requires a non-blank object id (`params.object_id is required`). */
+export function requireObjectId(objectId: string): string {
+  if (objectId.trim() === "") throw errors.invalidParams("params.object_id is required");
+  return objectId;
+}
+
+/** The version of a document current at the session's as_of time. */
+export function documentAt(context: ExecuteContext, objectId: string): Promise<ResolvedVersion> {
+  return resolveVersion(context.deps, FS_CORPUS, objectId, context.asOf, () => context.deps.corpus.read(objectId), context.envelope);
+}
+
+/** The evidence unit of a span of a document version. */
+export function spanEvidence(context: ExecuteContext, objectId: string, versionId: string, span: SelectedSpan): EvidenceUnit {
+  return buildEvidenceUnit({
+    sourceSystem: FS_CORPUS,
+    objectId,
+    versionId,
+    spec: {
+      case: "textSpan",
+      value: { startByte: BigInt(span.startByte), endByte: BigInt(span.endByte), lineStart: BigInt(span.lineStart), lineEnd: BigInt(span.lineEnd) },
+    },
+    content: { case: "text", value: span.text },
+    asOfTime: context.asOf,
+    retrievedAt: context.retrievedAt,
+    snapshot: context.snapshot,
+  });
+}
+
+/** The ref of an evidence unit. */
+export function refOf(unit: EvidenceUnit): EvidenceUnitRef {
+  return create(EvidenceUnitRefSchema, {
+    evidenceUnitId: unit.evidenceUnitId,
+    sourceSystem: unit.sourceSystem,
+    objectId: unit.objectId,
+    versionId: unit.versionId,
+  });
+}
