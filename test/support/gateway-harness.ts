@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { type GatewayApp, startGateway } from "../../services/gateway/gateway-app.js";
 import type { PolicyEngine } from "../../services/gateway/policy/policy-engine.js";
+import type { Clock } from "../../services/gateway/runtime/gateway-deps.js";
 
 /** Which ledger backend a harness runs on. */
 export type Backend = "pglite" | "postgres";
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   /** A policy engine to use instead of the configured one. */
   readonly policy?: PolicyEngine;
+  /** A clock to use instead of the system clock. */
+  readonly clock?: Clock;
 }
 
 let schemaCounter = 0;
@@ -77,7 +80,13 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   }
   Object.assign(env, options.env);
 
-  const app = await startGateway({ source: env, logger, port: 0, ...(options.policy ? { policy: options.policy } : {}) });
+  const app = await startGateway({
+    source: env,
+    logger,
+    port: 0,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const transport = createGrpcTransport({ baseUrl: app.server.url });
   return {
     app,
