@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
+import { createLogger } from "#core/observability/logger.js";
 import postgres from "postgres";
 import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { type GatewayApp, startGateway } from "../../services/gateway/gateway-app.js";
@@ -56,7 +57,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   const corpusDir = join(dir, "corpus");
   cpSync(new URL("../../fixtures/fs_corpus", import.meta.url), corpusDir, { recursive: true });
   const logs: string[] = [];
-  const logger: Logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
+  const logger: Logger = createLogger({ service: "pecr-gateway", destination: { write: (line: string) => void logs.push(line) } });
 
   const env: Record<string, string> = {
     PECR_AUTH_MODE: "local",

@@ -35,6 +35,20 @@ export function secretRedactionPaths(): string[] {
   return paths;
 }
 
+/**
+ * Serialises an error for a log line: type, message, code and stack, and the same of its cause — nothing
+ * else. Driver errors carry extra enumerable properties (query text, bound parameters, row details) that may
+ * hold evidence values; they never reach a log.
+ */
+export function safeErrorSerializer(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error, message: "non-error value thrown" };
+  const record: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" || typeof code === "number") record.code = code;
+  if (error.cause !== undefined && depth < 3) record.cause = safeErrorSerializer(error.cause, depth + 1);
+  return record;
+}
+
 /** Creates a service's root logger: JSON lines with ISO time, a `level` label and `service`. */
 export function createLogger(options: CreateLoggerOptions): Logger {
   return pino(
@@ -44,6 +58,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: secretRedactionPaths(), censor: "[REDACTED]" },
+      serializers: { err: (error: unknown) => safeErrorSerializer(error) },
     },
     options.destination,
   );
