@@ -18,4 +18,9 @@ export interface Command {
 
 /** Every `pecr` command. */
 export const commands: Record<string, Command> = {
+  gateway: { summary: "run the gateway alone (configured by PECR_* variables)", load: () => import("./gateway.js") },
+  ledger: { summary: "migrate, verify or checkpoint the ledger (migrate | verify | checkpoint)", load: () => import("./ledger.js") },
+  "opa-serve": { summary: "serve the policy bundle over OPA's REST Data API (embedded engine)", load: () => import("./opa-serve.js") },
+  policy: { summary: "test, evaluate or conformance-check policies (test | eval | conformance)", load: () => import("./policy.js") },
+  run: { summary: "ask the controller a question (pecr run \"question\" [--principal dev] [--url URL] [--stream])", load: () => import("./run.js") },
 };

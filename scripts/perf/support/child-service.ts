@@ -1,0 +1,62 @@
+/**
+ * Runs a PECR service (`pecr gateway`, `pecr controller`, `pecr serve`) in a child process for benchmarks, so
+ * the load generator does not share the service's event loop. Resolves once the service prints its URL.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** A running child service. */
+export interface ChildService {
+  /** The URL it printed. */
+  readonly url: string;
+  /** The process. */
+  readonly process: ChildProcess;
+  /** Resident set size of the process in bytes (from /proc), or undefined. */
+  rssBytes(): Promise<number | undefined>;
+  /** Stops it (SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Starts `pecr <command>` with `env` added to the environment. */
+export async function startChildService(command: string, env: Record<string, string>, pattern = /listening on (\S+)/): Promise<ChildService> {
+  const child = spawn(process.execPath, ["--import=tsx", "scripts/pecr.ts", command], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const match = pattern.exec(line);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`pecr ${command} exited with ${code}: ${stderr.join("").slice(-2000)}`)));
+  });
+  return {
+    url,
+    process: child,
+    async rssBytes() {
+      try {
+        const { readFile } = await import("node:fs/promises");
+        const status = await readFile(`/proc/${child.pid}/status`, "utf8");
+        const match = /VmRSS:\s+(\d+) kB/.exec(status);
+        return match ? Number(match[1]) * 1024 : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await once(child, "exit");
+      clearTimeout(timer);
+    },
+  };
+}
