@@ -99,7 +99,7 @@ export const ClaimSchema: GenMessage<Claim> = /*@__PURE__*/
  */
 export type ClaimMap = Message<"pecr.v1.ClaimMap"> & {
   /**
-   * Unique id of the claim map (a ULID chosen by the controller).
+   * Unique id of the claim map: a ULID assigned by the gateway at finalize (a proposed value is ignored).
    *
    * @generated from field: string claim_map_id = 1;
    */
