@@ -34,7 +34,7 @@ import { createOpaHttpEngine } from "./policy/opa-http/opa-http-engine.js";
 import type { PolicyEngine } from "./policy/policy-engine.js";
 import { createGatewayInterceptors } from "./rpc/gateway-interceptors.js";
 import { gatewayRoutes } from "./rpc/gateway-routes.js";
-import type { GatewayDeps } from "./runtime/gateway-deps.js";
+import type { Clock, GatewayDeps } from "./runtime/gateway-deps.js";
 import { mintSessionToken } from "./sessions/session-token.js";
 import { createVersionBytesCache } from "./sources/version-bytes-cache.js";
 
@@ -50,6 +50,8 @@ export interface StartGatewayOptions {
   readonly port?: number;
   /** Shutdown signal. */
   readonly shutdownSignal?: AbortSignal;
+  /** Wall clock; default the system clock (tests move time forward with their own). */
+  readonly clock?: Clock;
 }
 
 /** A running gateway. */
@@ -146,7 +148,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       versionBytes: createVersionBytesCache(64 * 1024 * 1024),
       metrics: createGatewayMetrics(metrics),
       logger,
-      clock: { now: () => new Date() },
+      clock: options.clock ?? { now: () => new Date() },
       ids: { ulid: () => ulid(), sessionToken: mintSessionToken },
       instanceId: randomUUID(),
     };
