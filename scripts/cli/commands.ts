@@ -18,6 +18,7 @@ export interface Command {
 
 /** Every `pecr` command. */
 export const commands: Record<string, Command> = {
+  serve: { summary: "start the gateway and the controller on embedded defaults (npm start)", load: () => import("./serve.js") },
   gateway: { summary: "run the gateway alone (configured by PECR_* variables)", load: () => import("./gateway.js") },
   ledger: { summary: "migrate, verify or checkpoint the ledger (migrate | verify | checkpoint)", load: () => import("./ledger.js") },
   "opa-serve": { summary: "serve the policy bundle over OPA's REST Data API (embedded engine)", load: () => import("./opa-serve.js") },
