@@ -1,0 +1,80 @@
+/**
+ * Controller benchmark: ControllerService.Run at 10 concurrent callers, with the `mock` planner (the original's
+ * fixed four-step plan) and the `extractive` planner, against gateway + controller running in their own
+ * process (`pecr serve`) on real Postgres (`PECR_BENCH_DB_URL`, a fresh schema) or embedded PGlite. Counts a
+ * run whose terminal mode is not the expected one as an error.
+ *
+ *   PECR_BENCH_DB_URL=postgres://postgres@127.0.0.1:5432/test npx tsx scripts/perf/run-bench.ts
+ *
+ * Knobs: BENCH_USERS (10), BENCH_DURATION_MS (10000), BENCH_WARMUP_MS (2000).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import postgres from "postgres";
+import { ControllerService } from "#gen/pecr/controller/v1/controller_pb.js";
+import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
+import { startChildService } from "./support/child-service.js";
+import { runClosedLoop } from "./support/closed-loop.js";
+import { printTable, summarise, type LatencySummary } from "./support/latency-stats.js";
+
+const users = Number(process.env.BENCH_USERS ?? 10);
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
+const dbUrl = process.env.PECR_BENCH_DB_URL;
+
+const scenarios = [
+  { planner: "mock", query: "smoke", expect: TerminalMode.INSUFFICIENT_EVIDENCE },
+  { planner: "extractive", query: "What are the support hours?", expect: TerminalMode.SUPPORTED },
+] as const;
+
+const rows: LatencySummary[] = [];
+const memory: string[] = [];
+for (const scenario of scenarios) {
+  const dataDir = mkdtempSync(join(tmpdir(), "pecr-run-bench-"));
+  const schema = `pecr_bench_${process.pid}_${scenario.planner}`;
+  const admin = dbUrl === undefined ? undefined : postgres(dbUrl, { onnotice: () => undefined });
+  if (admin !== undefined) await admin.unsafe(`CREATE SCHEMA ${schema}`);
+  const stack = await startChildService(
+    "serve",
+    {
+      PECR_BIND_ADDR: "127.0.0.1:0",
+      PECR_CONTROLLER_BIND_ADDR: "127.0.0.1:0",
+      PECR_DATA_DIR: dataDir,
+      PECR_CONTROLLER_PLANNER: scenario.planner,
+      PECR_RATE_LIMIT_SESSIONS_PER_WINDOW: "0",
+      PECR_RATE_LIMIT_OPERATORS_PER_WINDOW: "0",
+      PECR_RATE_LIMIT_FINALIZE_PER_WINDOW: "0",
+      PECR_RATE_LIMIT_RUN_PER_WINDOW: "0",
+      PECR_LEDGER_CHECKPOINT_EVERY_EVENTS: "0",
+      ...(dbUrl === undefined ? {} : { PECR_DB_URL: dbUrl, PECR_DB_SCHEMA: schema, PECR_LOAD_FIXTURES: "1" }),
+    },
+    /controller listening on (\S+)/,
+  );
+  try {
+    const principal: Interceptor = (next) => (request) => {
+      request.header.set("x-pecr-principal-id", "dev");
+      return next(request);
+    };
+    const client = createClient(ControllerService, createGrpcTransport({ baseUrl: stack.url, interceptors: [principal] }));
+    const result = await runClosedLoop({ users, durationMs, warmupMs }, async () => {
+      const response = await client.run({ query: scenario.query });
+      return response.terminalMode === scenario.expect;
+    });
+    rows.push(summarise(`Run (${scenario.planner})`, result.latencies, result.errors, result.elapsedMs));
+    const rss = await stack.rssBytes();
+    if (rss !== undefined) memory.push(`${scenario.planner}: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
+  } finally {
+    await stack.stop();
+    if (admin !== undefined) {
+      await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+console.log(`controller benchmark: ${users} callers, ${durationMs} ms per planner, ledger ${dbUrl === undefined ? "PGlite (embedded)" : "Postgres"}`);
+printTable(rows);
+console.log(`gateway+controller process RSS after each run: ${memory.join(", ")}`);
