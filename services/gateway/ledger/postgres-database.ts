@@ -1,0 +1,68 @@
+/**
+ * The ledger database on a real PostgreSQL server, through postgres.js. The schema is selected per connection
+ * with the `search_path` startup parameter; when an application role is configured every connection also starts
+ * with `role` set to it (the equivalent of `SET ROLE`), so the ledger runs with that role's grants only.
+ */
+import postgres from "postgres";
+import { checkIdentifier, type LedgerDatabase, type SqlExecutor, type SqlTransaction, type SqlValue } from "./database.js";
+
+/** How to reach the server. */
+export interface PostgresDatabaseOptions {
+  /** Connection URL (`postgres://user@host:port/db`). */
+  readonly url: string;
+  /** Schema to use (created by `ensureSchema`). */
+  readonly schema: string;
+  /** Role every connection switches to (`PECR_DB_APP_ROLE`); unset keeps the URL's user. */
+  readonly appRole?: string | undefined;
+  /** Pool size (default 10). */
+  readonly maxConnections?: number | undefined;
+  /** Connect timeout in seconds (default 10). */
+  readonly connectTimeoutSeconds?: number | undefined;
+}
+
+/** Opens a connection pool (lazily: the first query connects). */
+export function createPostgresDatabase(options: PostgresDatabaseOptions): LedgerDatabase {
+  const schema = checkIdentifier(options.schema, "schema");
+  const connection: Record<string, string> = { search_path: schema };
+  if (options.appRole !== undefined && options.appRole !== "") connection["role"] = checkIdentifier(options.appRole, "role");
+  const sql = postgres(options.url, {
+    max: options.maxConnections ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    connection,
+    types: { bigint: postgres.BigInt },
+    onnotice: () => undefined,
+  });
+
+  return {
+    backend: "postgres",
+    schema,
+    connection: { ...options, maxConnections: 2 },
+    sql: executorOf(sql),
+    begin: <T>(fn: (tx: SqlTransaction) => Promise<T>) =>
+      sql.begin((tx) => fn(transactionOf(tx))) as Promise<T>,
+    async ensureSchema() {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql(schema)}`;
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+type Driver = postgres.Sql<{ bigint: bigint }> | postgres.TransactionSql<{ bigint: bigint }>;
+
+function executorOf(sql: Driver): SqlExecutor {
+  return (<Row extends object>(strings: TemplateStringsArray, ...values: SqlValue[]) =>
+    // postgres.js takes the template itself: the interpolations become $1..$n parameters.
+    sql(strings, ...(values as postgres.ParameterOrFragment<never>[])) as unknown as Promise<Row[]>) as SqlExecutor;
+}
+
+function transactionOf(tx: postgres.TransactionSql<{ bigint: bigint }>): SqlTransaction {
+  const executor = executorOf(tx);
+  return Object.assign(executor, {
+    async script(text: string) {
+      // The simple-query protocol runs a whole migration file (many statements, no parameters).
+      await tx.unsafe(text);
+    },
+  });
+}
