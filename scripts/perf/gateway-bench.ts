@@ -56,6 +56,7 @@ async function openSession(): Promise<{ sessionId: string; headers: Record<strin
 async function scenario(name: string, call: (session: { sessionId: string; headers: Record<string, string> }) => Promise<unknown>): Promise<LatencySummary> {
   const sessions = await Promise.all(Array.from({ length: users }, () => openSession()));
   const used = new Array<number>(users).fill(0);
+  const cpuBefore = await gateway.cpuSeconds();
   const result = await runClosedLoop({ users, durationMs, warmupMs }, async (user) => {
     if (used[user]! >= 9_990) {
       sessions[user] = await openSession();
@@ -64,8 +65,15 @@ async function scenario(name: string, call: (session: { sessionId: string; heade
     used[user]!++;
     await call(sessions[user]!);
   });
+  const cpuAfter = await gateway.cpuSeconds();
+  if (cpuBefore !== undefined && cpuAfter !== undefined) {
+    // Includes the warm-up's requests, which run under the same load: an estimate, robust to other load.
+    cpuPerRequest.push(`${name}: ${(((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.latencies.length + result.errors)).toFixed(2)} ms`);
+  }
   return summarise(name, result.latencies, result.errors, result.elapsedMs);
 }
+
+const cpuPerRequest: string[] = [];
 
 try {
   const rows: LatencySummary[] = [];
@@ -84,6 +92,7 @@ try {
   );
   console.log(`gateway benchmark: ${users} callers, ${durationMs} ms per scenario, ledger ${dbUrl === undefined ? "PGlite (embedded)" : "Postgres"}`);
   printTable(rows);
+  if (cpuPerRequest.length > 0) console.log(`gateway CPU per request (incl. warm-up): ${cpuPerRequest.join(", ")}`);
   const rss = await gateway.rssBytes();
   if (rss !== undefined) console.log(`gateway RSS after the run: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
 } finally {

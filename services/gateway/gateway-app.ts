@@ -5,7 +5,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { randomUUID } from "node:crypto";
-import { ulid } from "ulid";
 import type { Logger } from "pino";
 import { readAuthConfig } from "#core/auth/auth-config.js";
 import { createAuthenticator } from "#core/auth/authenticator.js";
@@ -16,6 +15,7 @@ import type { ConfigSource } from "#core/config/config-source.js";
 import { StartupError } from "#core/config/startup-error.js";
 import { createLogger } from "#core/observability/logger.js";
 import { createAppMetrics } from "#core/observability/metrics.js";
+import { newUlid } from "#core/observability/request-ids.js";
 import { type RunningServer, startServer } from "#core/server/server.js";
 import { createFsCorpus } from "./adapters/fs-corpus/fs-corpus.js";
 import { createSafeViewRunner } from "./adapters/pg-safeview/safe-view-runner.js";
@@ -37,6 +37,7 @@ import { gatewayRoutes } from "./rpc/gateway-routes.js";
 import type { Clock, GatewayDeps } from "./runtime/gateway-deps.js";
 import { mintSessionToken } from "./sessions/session-token.js";
 import { createVersionBytesCache } from "./sources/version-bytes-cache.js";
+import { createVersionCatalog } from "./sources/version-catalog.js";
 
 /** Options of `startGateway` beyond the configuration source (tests inject here). */
 export interface StartGatewayOptions {
@@ -146,10 +147,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       viewSpecs: new Map(FIXTURE_SAFE_VIEWS.map((spec) => [spec.viewId, spec])),
       searchCache: createSearchCache(config.cacheMaxEntries, config.cacheTtlMs),
       versionBytes: createVersionBytesCache(64 * 1024 * 1024),
+      versionCatalog: createVersionCatalog(ledger),
       metrics: createGatewayMetrics(metrics),
       logger,
       clock: options.clock ?? { now: () => new Date() },
-      ids: { ulid: () => ulid(), sessionToken: mintSessionToken },
+      ids: { ulid: () => newUlid(), sessionToken: mintSessionToken },
       instanceId: randomUUID(),
     };
 

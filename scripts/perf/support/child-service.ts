@@ -15,15 +15,22 @@ export interface ChildService {
   readonly process: ChildProcess;
   /** Resident set size of the process in bytes (from /proc), or undefined. */
   rssBytes(): Promise<number | undefined>;
+  /** CPU time (user + system) the process has used, in seconds, from /proc; undefined where unavailable. */
+  cpuSeconds(): Promise<number | undefined>;
   /** Stops it (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
 }
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
+/** USER_HZ of Linux /proc accounting (100 on every mainstream kernel configuration). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Starts `pecr <command>` with `env` added to the environment. */
 export async function startChildService(command: string, env: Record<string, string>, pattern = /listening on (\S+)/): Promise<ChildService> {
-  const child = spawn(process.execPath, ["--import=tsx", "scripts/pecr.ts", command], {
+  // PECR_BENCH_NODE_ARGS passes Node flags to the service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile it).
+  const nodeArgs = (process.env.PECR_BENCH_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  const child = spawn(process.execPath, [...nodeArgs, "--import=tsx", "scripts/pecr.ts", command], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -47,6 +54,17 @@ export async function startChildService(command: string, env: Record<string, str
         const status = await readFile(`/proc/${child.pid}/status`, "utf8");
         const match = /VmRSS:\s+(\d+) kB/.exec(status);
         return match ? Number(match[1]) * 1024 : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async cpuSeconds() {
+      try {
+        const { readFile } = await import("node:fs/promises");
+        const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
       } catch {
         return undefined;
       }

@@ -4,7 +4,8 @@
  * id must be a ULID and is re-emitted in canonical uppercase; anything else gets a new ULID, so a caller cannot
  * inject arbitrary text into logs or ledger rows through it.
  */
-import { decodeTime, isValid, ulid } from "ulid";
+import { decodeTime, isValid } from "ulid";
+import { fastUlid } from "#core/ids/fast-ulid.js";
 
 /** Header carrying the caller's request id; echoed on responses. */
 export const REQUEST_ID_HEADER = "x-pecr-request-id";
@@ -15,7 +16,7 @@ const MAX_REQUEST_ID_LENGTH = 64;
 
 /** A new ULID (26 uppercase Crockford base32 characters). */
 export function newUlid(): string {
-  return ulid();
+  return fastUlid();
 }
 
 /** The request id to use for a request whose header had `raw` (null or undefined when absent). */

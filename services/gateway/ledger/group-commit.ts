@@ -77,7 +77,11 @@ interface Pending {
 /** Creates a writer over `options.db`. */
 export function createGroupCommitWriter(options: GroupCommitOptions): GroupCommitWriter {
   const chainId = options.chainId ?? MAIN_CHAIN_ID;
-  const writerOptions = { chainId, evidencePayloads: options.evidencePayloads ?? "metadata-only" } as const;
+  const writerOptions = {
+    chainId,
+    evidencePayloads: options.evidencePayloads ?? "metadata-only",
+    pipeline: options.db.backend === "postgres",
+  } as const;
   const maxUnits = options.maxBatchUnits ?? 256;
   const maxEvents = options.maxBatchEvents ?? 4096;
   const queue: Pending[] = [];

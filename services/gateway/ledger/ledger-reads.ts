@@ -28,34 +28,27 @@ function pageLimit(page: EventPage): number {
   return Math.min(Math.max(1, Math.trunc(page.limit ?? 100)), MAX_PAGE);
 }
 
-/** Loads a session, its policy snapshot and its runtime (one query); undefined when unknown. */
-export async function loadSession(sql: SqlExecutor, sessionId: string): Promise<LoadedSession | undefined> {
-  const [row] = await sql<{
-    session_id: string;
-    trace_id: string;
-    principal_id: string;
-    tenant_id: string;
-    policy_snapshot_id: string;
-    budget: Uint8Array;
-    created_us: bigint;
-    snapshot_bytes: Uint8Array;
-    runtime_tenant: string | null;
-    session_token_hash: string | null;
-    expires_us: bigint | null;
-    operator_calls_used: bigint | null;
-    bytes_used: bigint | null;
-    evidence_unit_ids: string[] | null;
-    finalized: boolean | null;
-  }>`
-    SELECT s.session_id, s.trace_id, s.principal_id, s.tenant_id, s.policy_snapshot_id, s.budget,
-      pecr_epoch_us(s.session_created_at) AS created_us, p.canonical_bytes AS snapshot_bytes,
-      r.tenant_id AS runtime_tenant, r.session_token_hash, pecr_epoch_us(r.token_expires_at) AS expires_us,
-      r.operator_calls_used, r.bytes_used, r.evidence_unit_ids, r.finalized
-    FROM pecr_sessions s
-    JOIN pecr_policy_snapshots p ON p.policy_snapshot_id = s.policy_snapshot_id
-    LEFT JOIN pecr_session_runtime r ON r.session_id = s.session_id
-    WHERE s.session_id = ${sessionId}`;
-  if (row === undefined) return undefined;
+/** The columns a session is loaded from (sessions joined with its snapshot and runtime). */
+export interface SessionRow {
+  session_id: string;
+  trace_id: string;
+  principal_id: string;
+  tenant_id: string;
+  policy_snapshot_id: string;
+  budget: Uint8Array;
+  created_us: bigint;
+  snapshot_bytes: Uint8Array;
+  runtime_tenant: string | null;
+  session_token_hash: string | null;
+  expires_us: bigint | null;
+  operator_calls_used: bigint | null;
+  bytes_used: bigint | null;
+  evidence_unit_ids: string[] | null;
+  finalized: boolean | null;
+}
+
+/** Builds a loaded session from its row. */
+export function loadedSessionFromRow(row: SessionRow): LoadedSession {
   return {
     session: {
       sessionId: row.session_id,
@@ -78,6 +71,20 @@ export async function loadSession(sql: SqlExecutor, sessionId: string): Promise<
       finalized: row.finalized ?? false,
     },
   };
+}
+
+/** Loads a session, its policy snapshot and its runtime (one query); undefined when unknown. */
+export async function loadSession(sql: SqlExecutor, sessionId: string): Promise<LoadedSession | undefined> {
+  const [row] = await sql<SessionRow>`
+    SELECT s.session_id, s.trace_id, s.principal_id, s.tenant_id, s.policy_snapshot_id, s.budget,
+      pecr_epoch_us(s.session_created_at) AS created_us, p.canonical_bytes AS snapshot_bytes,
+      r.tenant_id AS runtime_tenant, r.session_token_hash, pecr_epoch_us(r.token_expires_at) AS expires_us,
+      r.operator_calls_used, r.bytes_used, r.evidence_unit_ids, r.finalized
+    FROM pecr_sessions s
+    JOIN pecr_policy_snapshots p ON p.policy_snapshot_id = s.policy_snapshot_id
+    LEFT JOIN pecr_session_runtime r ON r.session_id = s.session_id
+    WHERE s.session_id = ${sessionId}`;
+  return row === undefined ? undefined : loadedSessionFromRow(row);
 }
 
 /** Evidence units by id (unknown ids are left out), with their content when payloads are stored. */

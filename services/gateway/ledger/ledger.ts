@@ -25,7 +25,14 @@ import type {
   UnitOfWork,
 } from "./ledger-types.js";
 import { MAIN_CHAIN_ID } from "./ledger-types.js";
-import { acquireSessionLease, type LeaseAttempt, type LeaseWait, releaseSessionLease, waitForSessionLease } from "./session-lease.js";
+import {
+  acquireSessionLease,
+  type LeaseAttempt,
+  type LeaseWait,
+  releaseSessionLease,
+  waitForSessionLease,
+  waitForSessionLeaseAndLoad,
+} from "./session-lease.js";
 import { verifyLedger, type VerifyOptions } from "./verify-ledger.js";
 
 /** How the ledger writes. */
@@ -72,6 +79,8 @@ export interface Ledger {
   acquireSessionLease(sessionId: string, owner: string, ttlMs: number): Promise<LeaseAttempt>;
   /** Takes a session's lease, retrying with backoff until the wait's timeout. */
   waitForSessionLease(wait: LeaseWait): Promise<Timestamp>;
+  /** Takes a session's lease like `waitForSessionLease` and returns the session as loaded under it (one round trip). */
+  leaseSession(wait: LeaseWait): Promise<LoadedSession>;
   /** Gives a lease back. */
   releaseSessionLease(sessionId: string, owner: string): Promise<boolean>;
   /** Signs and stores a checkpoint of the current head. */
@@ -114,6 +123,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     acquireSessionLease: (sessionId, owner, ttlMs) =>
       guarded(() => acquireSessionLease(db.sql, sessionId, owner, ttlMs)),
     waitForSessionLease: (wait) => waitForSessionLease(db.sql, wait),
+    leaseSession: (wait) => waitForSessionLeaseAndLoad(db.sql, wait),
     releaseSessionLease: (sessionId, owner) => guarded(() => releaseSessionLease(db.sql, sessionId, owner)),
     writeCheckpoint: (signer, createdAt) => guarded(() => writeCheckpoint(db, signer, createdAt, chainId)),
     verify: (verifyOptions) => guarded(() => verifyLedger(db.sql, { chainId, connection: db.connection, ...verifyOptions })),

@@ -23,7 +23,9 @@ export interface PostgresDatabaseOptions {
 /** Opens a connection pool (lazily: the first query connects). */
 export function createPostgresDatabase(options: PostgresDatabaseOptions): LedgerDatabase {
   const schema = checkIdentifier(options.schema, "schema");
-  const connection: Record<string, string> = { search_path: schema };
+  // Asynchronous commit by default: session leases are ephemeral and may be lost in a crash (they expire anyway);
+  // ledger batches switch it back on in their transaction (unit-writer.ts), so nothing acknowledged is lost.
+  const connection: Record<string, string> = { search_path: schema, synchronous_commit: "off" };
   if (options.appRole !== undefined && options.appRole !== "") connection["role"] = checkIdentifier(options.appRole, "role");
   const sql = postgres(options.url, {
     max: options.maxConnections ?? 10,

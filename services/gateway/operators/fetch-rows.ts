@@ -37,7 +37,7 @@ interface VersionedRow {
 
 /** The stored row version current at as_of, decoded; undefined when the store cannot answer for that time. */
 async function storedRowAt(context: ExecuteContext, objectId: string) {
-  const versions = await context.deps.ledger.listVersions(PG_SAFEVIEW, objectId);
+  const versions = await context.deps.versionCatalog.versions(PG_SAFEVIEW, objectId);
   const stored = selectStoredVersion(versions, context.asOf);
   const bytes = stored === undefined ? undefined : await storedVersionBytes(context.deps, stored);
   const row = bytes === undefined ? undefined : decodeRowSnapshot(bytes);

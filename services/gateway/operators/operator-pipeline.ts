@@ -202,7 +202,7 @@ export async function runOperatorCall<P, R>(
     const events: UnsealedEvent[] = [decisionEvent];
     for (const unit of execution.emitted) events.push(stamper.event(evidenceEmittedPayload(unit, opName)));
     events.push(callEvent(OperatorOutcome.SUCCESS, undefined, execution.resultBytes, execution.emitted.length, usage, execution.cacheHit));
-    await open.commitAndRelease({
+    const committed = await open.commitAndRelease({
       events,
       evidence: execution.emitted.map((unit) => ({ unit, traceId: open.facts.traceId ?? "", sessionId })),
       sourceVersions: execution.sourceVersions,
@@ -216,6 +216,22 @@ export async function runOperatorCall<P, R>(
         updatedAt: stamper.now(),
       },
     });
+    // Only versions this unit actually recorded first (its SOURCE_VERSION_OBSERVED events) enter the catalog.
+    deps.versionCatalog.recordCommitted(
+      committed.events.flatMap(({ event }) =>
+        event.payload.case === "sourceVersionObserved" && event.payload.value.firstObservedAt !== undefined
+          ? [
+              {
+                sourceSystem: event.payload.value.sourceSystem,
+                objectId: event.payload.value.objectId,
+                versionId: event.payload.value.versionId,
+                firstObservedAsOf: event.payload.value.firstObservedAt,
+                byteLength: event.payload.value.byteLength,
+              },
+            ]
+          : [],
+      ),
+    );
     deps.metrics.operatorCall(opName, "success");
     if (execution.cacheHit) deps.metrics.operatorCacheHit(opName);
     if (execution.staleReads > 0) deps.metrics.stalenessErrors(execution.staleReads);

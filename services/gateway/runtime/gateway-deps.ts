@@ -12,6 +12,7 @@ import type { GatewayConfig } from "../config/gateway-config.js";
 import type { GatewayMetrics } from "../observability/gateway-metrics.js";
 import type { SearchCache } from "../operators/search-cache.js";
 import type { VersionBytesCache } from "../sources/version-bytes-cache.js";
+import type { VersionCatalog } from "../sources/version-catalog.js";
 
 /** The wall clock, injectable so tests control time. */
 export interface Clock {
@@ -45,6 +46,8 @@ export interface GatewayDeps {
   readonly searchCache: SearchCache;
   /** Immutable source-version bytes, by version id. */
   readonly versionBytes: VersionBytesCache;
+  /** Stored versions of source objects (read-through, see version-catalog.ts). */
+  readonly versionCatalog: VersionCatalog;
   /** Gateway metrics. */
   readonly metrics: GatewayMetrics;
   /** The gateway's logger. */

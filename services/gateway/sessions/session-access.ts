@@ -42,7 +42,7 @@ export async function openSession(deps: GatewayDeps, call: CallIdentity, session
   }
   if (sessionId === "") throw errors.invalidParams("params.session_id is required");
   const owner = `${deps.instanceId}:${deps.ids.ulid()}`;
-  await deps.ledger.waitForSessionLease({
+  const loaded = await deps.ledger.leaseSession({
     sessionId,
     owner,
     ttlMs: Math.max(deps.config.ledgerWriteTimeoutMs, 200) * 10,
@@ -58,8 +58,6 @@ export async function openSession(deps: GatewayDeps, call: CallIdentity, session
     });
   };
   try {
-    const loaded = await deps.ledger.loadSession(sessionId);
-    if (loaded === undefined) throw errors.unknownSession();
     const stamper = createEventStamper(deps, call, {
       traceId: loaded.session.traceId,
       sessionId,

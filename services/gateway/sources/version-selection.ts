@@ -91,7 +91,7 @@ export async function resolveVersion(
   readCurrent: () => Promise<Uint8Array>,
   envelope: () => EventEnvelope,
 ): Promise<ResolvedVersion> {
-  const versions = await deps.ledger.listVersions(sourceSystem, objectId);
+  const versions = await deps.versionCatalog.versions(sourceSystem, objectId);
   const stored = selectStoredVersion(versions, asOf);
   if (stored !== undefined) {
     const bytes = await storedVersionBytes(deps, stored);
