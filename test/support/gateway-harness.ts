@@ -68,6 +68,9 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     PECR_RATE_LIMIT_OPERATORS_PER_WINDOW: "0",
     PECR_RATE_LIMIT_FINALIZE_PER_WINDOW: "0",
     PECR_RATE_LIMIT_AUDIT_PER_WINDOW: "0",
+    // Generous: these suites test behaviour, not latency, and CI machines are shared (the statement-timeout
+    // fault itself is exercised by the performance suite).
+    PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS: "10000",
   };
   let sql: postgres.Sql | undefined;
   let schema: string | undefined;
