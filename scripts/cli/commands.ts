@@ -23,5 +23,6 @@ export const commands: Record<string, Command> = {
   ledger: { summary: "migrate, verify or checkpoint the ledger (migrate | verify | checkpoint)", load: () => import("./ledger.js") },
   "opa-serve": { summary: "serve the policy bundle over OPA's REST Data API (embedded engine)", load: () => import("./opa-serve.js") },
   policy: { summary: "test, evaluate or conformance-check policies (test | eval | conformance)", load: () => import("./policy.js") },
+  mcp: { summary: "MCP server over stdio or --http, with rule enforcement and audit; mcp approve <id> [--reject]", load: () => import("./mcp.js") },
   run: { summary: "ask the controller a question (pecr run \"question\" [--principal dev] [--url URL] [--stream])", load: () => import("./run.js") },
 };

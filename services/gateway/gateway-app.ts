@@ -35,9 +35,11 @@ import type { PolicyEngine } from "./policy/policy-engine.js";
 import { createGatewayInterceptors } from "./rpc/gateway-interceptors.js";
 import { gatewayRoutes } from "./rpc/gateway-routes.js";
 import type { Clock, GatewayDeps } from "./runtime/gateway-deps.js";
+import { createSessionQueue } from "./sessions/session-queue.js";
 import { mintSessionToken } from "./sessions/session-token.js";
 import { createVersionBytesCache } from "./sources/version-bytes-cache.js";
 import { createVersionCatalog } from "./sources/version-catalog.js";
+import { boundLedger } from "./runtime/bounded-ledger.js";
 
 /** Options of `startGateway` beyond the configuration source (tests inject here). */
 export interface StartGatewayOptions {
@@ -100,13 +102,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
 
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    let ledger: Ledger;
+    let opened: Ledger;
     try {
-      ledger = await openLedger(readLedgerConfig(options.source));
+      opened = await openLedger(readLedgerConfig(options.source));
     } catch (cause) {
       throw new StartupError("ERR_LEDGER_UNAVAILABLE", "cannot open the ledger", { cause });
     }
-    cleanup.push(() => ledger.close());
+    cleanup.push(() => opened.close());
+    const ledger = boundLedger(opened, config.ledgerWriteTimeoutMs);
 
     let viewsDb: LedgerDatabase = ledger.db;
     if (config.safeViewDbUrl !== undefined && config.safeViewDbUrl !== config.dbUrl) {
@@ -122,7 +125,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     } catch (cause) {
       throw new StartupError("ERR_DB_UNAVAILABLE", "cannot load the safe-view fixtures", { cause });
     }
-    const safeViews = createSafeViewRunner(viewsDb);
+    const safeViews = createSafeViewRunner(viewsDb, Math.max(config.ledgerWriteTimeoutMs, config.pgSafeViewQueryTimeoutMs + 1000));
     try {
       await safeViews.checkSchema(FIXTURE_SAFE_VIEWS);
     } catch (cause) {
@@ -152,6 +155,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger,
       clock: options.clock ?? { now: () => new Date() },
       ids: { ulid: () => newUlid(), sessionToken: mintSessionToken },
+      sessionQueue: createSessionQueue(),
       instanceId: randomUUID(),
     };
 

@@ -6,11 +6,22 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorDetailSchema, type ErrorDetail } from "#gen/pecr/v1/error_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
-import { type ErrorCode, PecrError } from "./pecr-error.js";
+import { CanonicalEncodingError } from "#core/canonical/canonical-encoding.js";
+import { type ErrorCode, errors, PecrError } from "./pecr-error.js";
 
 /** Reads the `ErrorDetail` of an error, if it carries one. */
 export function findErrorDetail(error: unknown): ErrorDetail | undefined {
   return ConnectError.from(error).findDetails(ErrorDetailSchema)[0];
+}
+
+/**
+ * The PecrError a domain failure stands for: PecrErrors as they are, a value without canonical form (client
+ * input) as ERR_INVALID_PARAMS, anything else as ERR_INTERNAL (its details kept as the cause, for the log).
+ */
+export function asPecrError(cause: unknown): PecrError {
+  if (cause instanceof PecrError) return cause;
+  if (cause instanceof CanonicalEncodingError) return errors.invalidParams(`invalid message: ${cause.message}`, { cause });
+  return errors.internal({ cause });
 }
 
 /** Builds the ConnectError for a PecrError. */
@@ -23,12 +34,14 @@ export function pecrErrorToConnect(error: PecrError): ConnectError {
 /**
  * Converts anything thrown by a handler into a ConnectError with an ErrorDetail:
  * - PecrError: its catalogue entry;
+ * - CanonicalEncodingError (a value without canonical form, from the client): InvalidArgument;
  * - ConnectError without an ErrorDetail (validation, unknown RPC, deadline, cancel): the same code and message
  *   plus a detail derived from the code;
  * - anything else: Internal "internal error".
  */
 export function toConnectError(error: unknown): ConnectError {
-  if (error instanceof PecrError) return pecrErrorToConnect(error);
+  // Client values with no canonical form (a lone surrogate in a JSON string, NaN) are bad input, not a fault.
+  if (error instanceof PecrError || error instanceof CanonicalEncodingError) return pecrErrorToConnect(asPecrError(error));
   if (error instanceof ConnectError) {
     if (error.findDetails(ErrorDetailSchema).length > 0) return error;
     error.details.push({ desc: ErrorDetailSchema, value: create(ErrorDetailSchema, detailForCode(error.code)) });

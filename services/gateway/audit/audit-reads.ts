@@ -10,7 +10,9 @@ import { LedgerEventSchema, type LedgerVerification } from "#gen/pecr/v1/ledger_
 import { PolicyAction } from "#gen/pecr/v1/policy_pb.js";
 import { LedgerEventRecordSchema, type LedgerEventRecord } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { canonicalBytes } from "#core/canonical/canonical-encoding.js";
+import { isSha256Hex } from "#core/canonical/domain-hash.js";
 import { errors, PecrError } from "#core/errors/pecr-error.js";
+import { parseUlid } from "#core/observability/request-ids.js";
 import type { StoredEvent } from "../ledger/ledger-types.js";
 import { buildPolicyInput } from "../policy/policy-input.js";
 import type { GatewayDeps } from "../runtime/gateway-deps.js";
@@ -45,7 +47,8 @@ export async function authorizeAudit(deps: GatewayDeps, call: CallIdentity, opNa
 /** Stored evidence units by id (content only in payload-enabled mode), with their first session. */
 export async function getEvidence(deps: GatewayDeps, call: CallIdentity, ids: readonly string[]): Promise<{ units: EvidenceUnit[]; sessionIds: string[] }> {
   await authorizeAudit(deps, call, "get_evidence");
-  const stored = await deps.ledger.evidenceByIds(ids);
+  // Only SHA-256 ids can name evidence; others are skipped like unknown ids, without a database round trip.
+  const stored = await deps.ledger.evidenceByIds(ids.filter(isSha256Hex));
   const byId = new Map(stored.map((entry) => [entry.unit.evidenceUnitId, entry]));
   const found = ids.flatMap((id) => {
     const entry = byId.get(id);
@@ -53,6 +56,9 @@ export async function getEvidence(deps: GatewayDeps, call: CallIdentity, ids: re
   });
   return { units: found.map((entry) => entry.unit), sessionIds: found.map((entry) => entry.sessionId) };
 }
+
+/** The largest sequence number the ledger can hold (Postgres bigint). */
+const MAX_SEQ = 2n ** 63n - 1n;
 
 /** Filters and page of ListEvents. */
 export interface EventQuery {
@@ -77,6 +83,9 @@ function toRecord(stored: StoredEvent): LedgerEventRecord {
 /** One page of the chain. */
 export async function listEvents(deps: GatewayDeps, call: CallIdentity, query: EventQuery): Promise<{ records: LedgerEventRecord[]; nextAfterSeq: bigint }> {
   await authorizeAudit(deps, call, "list_events");
+  if (query.afterSeq > MAX_SEQ) throw errors.invalidParams("after_seq is out of range");
+  const filtered = (query.sessionId !== "" && parseUlid(query.sessionId) !== query.sessionId) || (query.traceId !== "" && parseUlid(query.traceId) !== query.traceId);
+  if (filtered) return { records: [], nextAfterSeq: 0n };
   const page = { afterSeq: query.afterSeq, limit: query.pageSize === 0 ? 100 : query.pageSize };
   const events =
     query.sessionId !== ""
@@ -84,9 +93,9 @@ export async function listEvents(deps: GatewayDeps, call: CallIdentity, query: E
       : query.traceId !== ""
         ? await deps.ledger.eventsByTrace(query.traceId, page)
         : await deps.ledger.eventsAfter(page);
-  const filtered = query.sessionId !== "" && query.traceId !== "" ? events.filter((event) => event.event.traceId === query.traceId) : events;
+  const matching = query.sessionId !== "" && query.traceId !== "" ? events.filter((event) => event.event.traceId === query.traceId) : events;
   const last = events.at(-1);
-  return { records: filtered.map(toRecord), nextAfterSeq: events.length === page.limit && last !== undefined ? last.seq : 0n };
+  return { records: matching.map(toRecord), nextAfterSeq: events.length === page.limit && last !== undefined ? last.seq : 0n };
 }
 
 /** Verifies the whole ledger. */

@@ -42,6 +42,12 @@ export interface LedgerDatabase {
   readonly sql: SqlExecutor;
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
   begin<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs statements whose loss in a crash is harmless (session leases: they expire anyway) with asynchronous
+   * commit, so they do not wait for a disk flush. Ledger records never go through it. Undefined where every commit
+   * costs the same (PGlite); use `sql` then.
+   */
+  readonly ephemeral?: SqlExecutor | undefined;
   /** Creates the schema if it does not exist (needs the owner's privileges). */
   ensureSchema(): Promise<void>;
   /** Closes the connections. */

@@ -13,7 +13,8 @@ import { errors } from "#core/errors/pecr-error.js";
 import { type CheckpointSigner, insertCheckpoint } from "./checkpoints.js";
 import type { LedgerDatabase, SqlTransaction } from "./database.js";
 import { type CommitResult, type EvidencePayloadMode, MAIN_CHAIN_ID, type SealedEvent, type UnitOfWork } from "./ledger-types.js";
-import { writeUnits } from "./unit-writer.js";
+import { fitsOneStatement, prepareOneStatement } from "./one-statement-writer.js";
+import { type ChainHead, readChainHead, writeUnits } from "./unit-writer.js";
 
 /** Automatic signed checkpoints. */
 export interface CheckpointPolicy {
@@ -80,7 +81,6 @@ export function createGroupCommitWriter(options: GroupCommitOptions): GroupCommi
   const writerOptions = {
     chainId,
     evidencePayloads: options.evidencePayloads ?? "metadata-only",
-    pipeline: options.db.backend === "postgres",
   } as const;
   const maxUnits = options.maxBatchUnits ?? 256;
   const maxEvents = options.maxBatchEvents ?? 4096;
@@ -117,8 +117,48 @@ export function createGroupCommitWriter(options: GroupCommitOptions): GroupCommi
     return results;
   }
 
-  async function writeBatch(batch: Pending[]): Promise<void> {
+  /** The head this process last committed (for the one-round-trip path); undefined when unknown. */
+  let knownHead: ChainHead | undefined;
+
+  /** Whether a batch of `count` events after `head` crosses a checkpoint boundary. */
+  function crossesCheckpoint(head: ChainHead, count: number): boolean {
+    const policy = options.checkpoints;
+    if (policy === undefined || count === 0) return false;
+    const every = BigInt(policy.everyEvents);
+    return head.seq / every !== (head.seq + BigInt(count)) / every;
+  }
+
+  /**
+   * Tries the one-statement path (Postgres only, see one-statement-writer.ts). Returns false, having written
+   * nothing, when it cannot be used or fails; the locking path then runs.
+   */
+  async function tryOneStatement(batch: Pending[]): Promise<boolean> {
+    if (options.db.backend !== "postgres" || options.beforeCommit !== undefined) return false;
+    const units = batch.map((pending) => pending.unit);
+    if (!fitsOneStatement(units)) return false;
     try {
+      knownHead ??= await readChainHead(options.db.sql, chainId);
+      const eventCount = units.reduce((total, unit) => total + (unit.events?.length ?? 0) + (unit.sourceVersions?.length ?? 0), 0);
+      if (crossesCheckpoint(knownHead, eventCount)) return false;
+      const prepared = prepareOneStatement(units, writerOptions, knownHead);
+      await prepared.run(options.db.sql);
+      const last = prepared.sealed.at(-1);
+      if (last !== undefined) knownHead = { seq: last.seq, hash: last.eventHash };
+      counters.batches++;
+      counters.units += batch.length;
+      counters.largestBatch = Math.max(counters.largestBatch, batch.length);
+      batch.forEach((pending, i) => pending.resolve(prepared.results[i] as CommitResult));
+      return true;
+    } catch {
+      knownHead = undefined;
+      return false;
+    }
+  }
+
+  async function writeBatch(batch: Pending[]): Promise<void> {
+    if (await tryOneStatement(batch)) return;
+    try {
+      knownHead = undefined;
       const results = await options.db.begin((tx) => writeInTransaction(tx, batch.map((p) => p.unit)));
       counters.batches++;
       counters.units += batch.length;

@@ -165,6 +165,61 @@ export interface LeaseRef {
   readonly owner: string;
 }
 
+/**
+ * A step of an approval of an escalated MCP tool call, written with the event that causes it (named by
+ * `eventId`, one of the unit's events). `decide` and `consume` fail the unit when the step is not possible
+ * (SQLSTATE PM001, see mcp-approval-writes.ts): an approval is decided once and consumed once, and only after an approval.
+ */
+export type McpApprovalWrite =
+  | {
+      /** A new pending approval (an ESCALATED enforcement event). */
+      readonly kind: "request";
+      /** The approval's id. */
+      readonly approvalId: string;
+      /** The principal whose call was escalated. */
+      readonly actor: string;
+      /** Its tenant. */
+      readonly tenantId: string;
+      /** The tool called. */
+      readonly toolName: string;
+      /** The call's arguments hash. */
+      readonly argumentsHash: string;
+      /** The ESCALATED event's id. */
+      readonly eventId: string;
+      /** When. */
+      readonly at: Timestamp;
+    }
+  | {
+      /** A human's decision on a pending approval (an MCP_APPROVAL event). */
+      readonly kind: "decide";
+      /** The approval. */
+      readonly approvalId: string;
+      /** Approved or rejected. */
+      readonly approved: boolean;
+      /** The human. */
+      readonly approver: string;
+      /** The MCP_APPROVAL event's id. */
+      readonly eventId: string;
+      /** When. */
+      readonly at: Timestamp;
+    }
+  | {
+      /** One run of the approved call (an ALLOWED enforcement event); the approval must match the call. */
+      readonly kind: "consume";
+      /** The approval. */
+      readonly approvalId: string;
+      /** The principal running the call (must be the approval's actor). */
+      readonly actor: string;
+      /** The tool called (must be the approval's). */
+      readonly toolName: string;
+      /** The call's arguments hash (must be the approval's). */
+      readonly argumentsHash: string;
+      /** The ALLOWED event's id. */
+      readonly eventId: string;
+      /** When. */
+      readonly at: Timestamp;
+    };
+
 /** Everything one request writes, committed atomically (with other units of the same batch). */
 export interface UnitOfWork {
   /** A new policy snapshot. */
@@ -183,6 +238,8 @@ export interface UnitOfWork {
   readonly events?: readonly UnsealedEvent[] | undefined;
   /** A lease released by this unit (the unit that ends a call). */
   readonly releaseLease?: LeaseRef | undefined;
+  /** A step of an MCP approval, written atomically with the unit's events. */
+  readonly mcpApproval?: McpApprovalWrite | undefined;
 }
 
 /** What a committed unit appended. */

@@ -106,6 +106,8 @@ async function guarded<T>(call: () => Promise<T>): Promise<T> {
 /** Creates the ledger over a migrated database. */
 export function createLedger(options: LedgerOptions): Ledger {
   const { db } = options;
+  // Leases are ephemeral coordination state: written with asynchronous commit where the database offers it.
+  const leaseSql = db.ephemeral ?? db.sql;
   const chainId = options.chainId ?? MAIN_CHAIN_ID;
   const writer = createGroupCommitWriter(options);
   return {
@@ -121,10 +123,10 @@ export function createLedger(options: LedgerOptions): Ledger {
     versionBytes: (sourceSystem, objectId, versionId) =>
       guarded(() => reads.versionBytes(db.sql, sourceSystem, objectId, versionId)),
     acquireSessionLease: (sessionId, owner, ttlMs) =>
-      guarded(() => acquireSessionLease(db.sql, sessionId, owner, ttlMs)),
-    waitForSessionLease: (wait) => waitForSessionLease(db.sql, wait),
-    leaseSession: (wait) => waitForSessionLeaseAndLoad(db.sql, wait),
-    releaseSessionLease: (sessionId, owner) => guarded(() => releaseSessionLease(db.sql, sessionId, owner)),
+      guarded(() => acquireSessionLease(leaseSql, sessionId, owner, ttlMs)),
+    waitForSessionLease: (wait) => waitForSessionLease(leaseSql, wait),
+    leaseSession: (wait) => waitForSessionLeaseAndLoad(leaseSql, wait),
+    releaseSessionLease: (sessionId, owner) => guarded(() => releaseSessionLease(leaseSql, sessionId, owner)),
     writeCheckpoint: (signer, createdAt) => guarded(() => writeCheckpoint(db, signer, createdAt, chainId)),
     verify: (verifyOptions) => guarded(() => verifyLedger(db.sql, { chainId, connection: db.connection, ...verifyOptions })),
     stats: () => writer.stats(),

@@ -23,9 +23,7 @@ export interface PostgresDatabaseOptions {
 /** Opens a connection pool (lazily: the first query connects). */
 export function createPostgresDatabase(options: PostgresDatabaseOptions): LedgerDatabase {
   const schema = checkIdentifier(options.schema, "schema");
-  // Asynchronous commit by default: session leases are ephemeral and may be lost in a crash (they expire anyway);
-  // ledger batches switch it back on in their transaction (unit-writer.ts), so nothing acknowledged is lost.
-  const connection: Record<string, string> = { search_path: schema, synchronous_commit: "off" };
+  const connection: Record<string, string> = { search_path: schema };
   if (options.appRole !== undefined && options.appRole !== "") connection["role"] = checkIdentifier(options.appRole, "role");
   const sql = postgres(options.url, {
     max: options.maxConnections ?? 10,
@@ -35,8 +33,18 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Ledger
     onnotice: () => undefined,
   });
 
+  // A small second pool with asynchronous commit for ephemeral writes (see LedgerDatabase.ephemeral).
+  const ephemeral = postgres(options.url, {
+    max: 2,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    connection: { ...connection, synchronous_commit: "off" },
+    types: { bigint: postgres.BigInt },
+    onnotice: () => undefined,
+  });
+
   return {
     backend: "postgres",
+    ephemeral: executorOf(ephemeral),
     schema,
     connection: { ...options, maxConnections: 2 },
     sql: executorOf(sql),
@@ -46,7 +54,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Ledger
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql(schema)}`;
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), ephemeral.end({ timeout: 5 })]);
     },
   };
 }

@@ -1,16 +1,19 @@
 /**
- * Writes units of work inside one transaction: locks the chain head, writes every unit's rows, seals all their
- * events in order after the head, appends them with one statement and moves the head. The caller commits.
+ * The locking batch writer: inside the caller's transaction it locks the chain head, writes every unit's rows
+ * (one statement per row kind for all units), seals all their events in order after the head, appends them with
+ * one statement and moves the head. The caller commits. Statements run one after another: this path must work on
+ * both backends and whatever the driver does with concurrently issued queries. (The one-statement writer,
+ * one-statement-writer.ts, is the fast path on Postgres; this one is its fallback and PGlite's only path.)
  */
-import { Buffer } from "node:buffer";
 import type { SqlExecutor } from "./database.js";
 import {
-  budgetBytes,
   checkSourceVersion,
   claimMapRow,
   evidenceRow,
+  type EvidenceRow,
   sealEvents,
   snapshotRow,
+  type SnapshotRow,
   sourceVersionObservedEvent,
 } from "./ledger-records.js";
 import type {
@@ -24,6 +27,18 @@ import type {
   UnitOfWork,
   UnsealedEvent,
 } from "./ledger-types.js";
+import { writeMcpApproval } from "./mcp-approval-writes.js";
+import {
+  claimMapColumns,
+  eventColumns,
+  evidenceColumns,
+  type RuntimeChange,
+  runtimeChangeColumns,
+  runtimeInsertColumns,
+  sessionColumns,
+  snapshotColumns,
+  sourceVersionColumns,
+} from "./row-columns.js";
 import { timestampText } from "./sql-time.js";
 
 /** How units are written. */
@@ -32,18 +47,11 @@ export interface UnitWriterOptions {
   readonly chainId: string;
   /** Whether evidence content is stored. */
   readonly evidencePayloads: EvidencePayloadMode;
-  /** Issue a batch's statements without waiting for each (postgres.js pipelines them); false for PGlite. */
-  readonly pipeline: boolean;
 }
 
 /** ChainHeadMissingError is thrown when the chain's head row does not exist (migrations not applied). */
 export class ChainHeadMissingError extends Error {
   override readonly name = "ChainHeadMissingError";
-}
-
-/** LeaseLostError is thrown when a fenced runtime update finds the lease held by someone else. */
-export class LeaseLostError extends Error {
-  override readonly name = "LeaseLostError";
 }
 
 /** The chain head as locked by a writer. */
@@ -54,6 +62,14 @@ export interface ChainHead {
   readonly hash: string;
 }
 
+/** Reads the chain's head without locking it. */
+export async function readChainHead(sql: SqlExecutor, chainId: string): Promise<ChainHead> {
+  const [head] = await sql<{ seq: bigint; head_hash: string }>`
+    SELECT seq, head_hash FROM pecr_chain_head WHERE chain_id = ${chainId}`;
+  if (head === undefined) throw new ChainHeadMissingError(`no chain head row for chain ${chainId}`);
+  return { seq: head.seq, hash: head.head_hash };
+}
+
 /** Locks the chain's head row until the transaction ends and returns it. */
 export async function lockChainHead(tx: SqlExecutor, chainId: string): Promise<ChainHead> {
   const [head] = await tx<{ seq: bigint; head_hash: string }>`
@@ -62,130 +78,124 @@ export async function lockChainHead(tx: SqlExecutor, chainId: string): Promise<C
   return { seq: head.seq, hash: head.head_hash };
 }
 
-/**
- * Writes `units` in the current transaction and returns each unit's sealed events.
- *
- * Rows of the same kind from every unit go into one statement each (arrays of columns through `unnest`), and
- * statements are issued without waiting for one another wherever no result is needed: the driver pipelines them
- * on the transaction's connection and Postgres runs them in order. A batch therefore costs a few round trips,
- * whatever the number of units in it.
- */
+/** Writes `units` in the current transaction and returns each unit's sealed events. */
 export async function writeUnits(
   tx: SqlExecutor,
   units: readonly UnitOfWork[],
   options: UnitWriterOptions,
 ): Promise<{ results: CommitResult[]; sealed: SealedEvent[] }> {
-  // Statements in execution order; run pipelined or one after another (see `UnitWriterOptions.pipeline`).
-  let head: ChainHead | undefined;
-  const observed: UnsealedEvent[][] = units.map(() => []);
-  const statements: (() => Promise<unknown>)[] = [
-    // Connections default to asynchronous commit (ephemeral lease writes need no flush); the ledger's own
-    // batches are always durable: acknowledged means flushed to disk.
-    () => tx`SET LOCAL synchronous_commit TO on`,
-    async () => (head = await lockChainHead(tx, options.chainId)),
-  ];
-  const snapshots = units.flatMap((unit) => (unit.policySnapshot === undefined ? [] : [snapshotRow(unit.policySnapshot)]));
-  if (snapshots.length > 0) statements.push(() => insertSnapshots(tx, snapshots));
-  const sessions = units.flatMap((unit) => (unit.session === undefined ? [] : [unit.session]));
-  if (sessions.length > 0) statements.push(() => insertSessions(tx, sessions));
-  const runtimeInserts = units.flatMap((unit) => (unit.runtime?.kind === "insert" ? [unit.runtime] : []));
-  if (runtimeInserts.length > 0) statements.push(() => insertRuntimes(tx, runtimeInserts));
-  const runtimeChanges = units.flatMap(runtimeChangeOf);
-  if (runtimeChanges.length > 0) statements.push(() => updateRuntimes(tx, runtimeChanges));
-  const evidence = units.flatMap((unit) => (unit.evidence ?? []).map((record) => evidenceRow(record, options.evidencePayloads)));
-  if (evidence.length > 0) statements.push(() => insertEvidence(tx, evidence));
-  for (const unit of units) {
-    if (unit.claimMap === undefined) continue;
-    const row = claimMapRow(unit.claimMap);
-    statements.push(() => tx`INSERT INTO pecr_claim_maps (claim_map_id, trace_id, session_id, terminal_mode,
-        coverage_threshold, coverage_observed, claim_map_hash, canonical_bytes)
-      VALUES (${row.claimMapId}, ${row.traceId}, ${row.sessionId}, ${row.terminalMode}, ${row.coverageThreshold},
-        ${row.coverageObserved}, ${row.claimMapHash}, ${row.canonicalBytes})`);
-  }
+  const rows = batchRows(units, options);
+  const head = await lockChainHead(tx, options.chainId);
+  if (rows.snapshots.length > 0) await insertSnapshots(tx, rows.snapshots);
+  if (rows.sessions.length > 0) await insertSessions(tx, rows.sessions);
+  if (rows.runtimeInserts.length > 0) await insertRuntimes(tx, rows.runtimeInserts);
+  if (rows.runtimeChanges.length > 0) await updateRuntimes(tx, rows.runtimeChanges);
+  if (rows.evidence.length > 0) await insertEvidence(tx, rows.evidence);
+  if (rows.claimMaps.length > 0) await insertClaimMaps(tx, rows.claimMaps);
+  for (const unit of units) if (unit.mcpApproval !== undefined) await writeMcpApproval(tx, unit.mcpApproval);
   // Only the first observation of a version is an event: which ones are first is known from RETURNING.
-  for (const [index, unit] of units.entries()) {
+  const perUnit: UnsealedEvent[][] = [];
+  for (const unit of units) {
+    const events = [...(unit.events ?? [])];
     for (const version of unit.sourceVersions ?? []) {
-      statements.push(async () => {
-        const event = await insertSourceVersion(tx, version);
-        if (event !== undefined) observed[index]!.push(event);
-      });
+      const c = sourceVersionColumns([version]);
+      const inserted = await tx`INSERT INTO pecr_source_versions (source_system, object_id, version_id,
+          first_observed_as_of, byte_length, bytes)
+        SELECT u.source, u.object, u.version, u.observed, u.length, decode(u.bytes, 'hex')
+        FROM unnest(${c.sources}::text[], ${c.objects}::text[], ${c.versions}::text[], ${c.observed}::text[]::timestamptz[],
+          ${c.lengths}::text[]::bigint[], ${c.bytes}::text[]) AS u(source, object, version, observed, length, bytes)
+        ON CONFLICT (source_system, object_id, version_id) DO NOTHING
+        RETURNING version_id`;
+      if (inserted.length > 0 && version.observedEvent !== undefined) events.push(sourceVersionObservedEvent(version.observedEvent, version));
     }
+    perUnit.push(events);
   }
-  await runStatements(statements, options.pipeline);
-  const perUnit = units.map((unit, index) => [...(unit.events ?? []), ...observed[index]!]);
 
-  const sealed = sealEvents(perUnit.flat(), options.chainId, head as unknown as ChainHead);
-  if (sealed.length > 0) {
-    const last = sealed[sealed.length - 1] as SealedEvent;
-    await runStatements(
-      [
-        () => insertEvents(tx, options.chainId, sealed),
-        () => tx`UPDATE pecr_chain_head SET seq = ${last.seq}, head_hash = ${last.eventHash}, updated_at = now()
-          WHERE chain_id = ${options.chainId}`,
-      ],
-      options.pipeline,
-    );
+  const sealed = sealEvents(perUnit.flat(), options.chainId, head);
+  const last = sealed.at(-1);
+  if (last !== undefined) {
+    await insertEvents(tx, options.chainId, sealed);
+    await tx`UPDATE pecr_chain_head SET seq = ${last.seq}, head_hash = ${last.eventHash}, updated_at = now()
+      WHERE chain_id = ${options.chainId}`;
   }
+  return { results: splitResults(perUnit, sealed), sealed };
+}
+
+/** Every row of a batch, built (and checked against its identity) before anything is written. */
+export interface BatchRows {
+  /** Policy snapshots. */
+  readonly snapshots: SnapshotRow[];
+  /** Sessions. */
+  readonly sessions: SessionRecord[];
+  /** New runtime rows. */
+  readonly runtimeInserts: RuntimeInsert[];
+  /** Runtime changes (counters, evidence, finalization, lease release). */
+  readonly runtimeChanges: RuntimeChange[];
+  /** Evidence units. */
+  readonly evidence: EvidenceRow[];
+  /** Claim maps. */
+  readonly claimMaps: ReturnType<typeof claimMapRow>[];
+  /** Source versions, checked against their content. */
+  readonly sourceVersions: SourceVersionRecord[];
+}
+
+/** Builds the rows of `units`. Throws LedgerRecordError for a record that does not match its identity. */
+export function batchRows(units: readonly UnitOfWork[], options: UnitWriterOptions): BatchRows {
+  const sourceVersions = units.flatMap((unit) => unit.sourceVersions ?? []);
+  for (const version of sourceVersions) checkSourceVersion(version);
+  return {
+    snapshots: units.flatMap((unit) => (unit.policySnapshot === undefined ? [] : [snapshotRow(unit.policySnapshot)])),
+    sessions: units.flatMap((unit) => (unit.session === undefined ? [] : [unit.session])),
+    runtimeInserts: units.flatMap((unit) => (unit.runtime?.kind === "insert" ? [unit.runtime] : [])),
+    runtimeChanges: units.flatMap(runtimeChangeOf),
+    evidence: units.flatMap((unit) => (unit.evidence ?? []).map((record) => evidenceRow(record, options.evidencePayloads))),
+    claimMaps: units.flatMap((unit) => (unit.claimMap === undefined ? [] : [claimMapRow(unit.claimMap)])),
+    sourceVersions,
+  };
+}
+
+/** Splits a batch's sealed events back into each unit's. */
+export function splitResults(perUnit: readonly (readonly UnsealedEvent[])[], sealed: readonly SealedEvent[]): CommitResult[] {
   const results: CommitResult[] = [];
   let offset = 0;
   for (const events of perUnit) {
     results.push({ events: sealed.slice(offset, offset + events.length) });
     offset += events.length;
   }
-  return { results, sealed };
+  return results;
 }
 
-async function insertSnapshots(tx: SqlExecutor, rows: readonly ReturnType<typeof snapshotRow>[]): Promise<void> {
-  const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
+async function insertSnapshots(tx: SqlExecutor, rows: readonly SnapshotRow[]): Promise<void> {
+  const c = snapshotColumns(rows);
   await tx`INSERT INTO pecr_policy_snapshots (policy_snapshot_id, policy_snapshot_hash, principal_id, tenant_id,
       as_of_time, policy_bundle_hash, evaluated_at, canonical_bytes)
     SELECT u.id, u.hash, u.principal, u.tenant, u.as_of, u.bundle, u.evaluated, decode(u.bytes, 'hex')
-    FROM unnest(${column((r) => r.policySnapshotId)}::text[], ${column((r) => r.policySnapshotHash)}::text[],
-      ${column((r) => r.principalId)}::text[], ${column((r) => r.tenantId)}::text[],
-      ${column((r) => timestampText(r.asOfTime))}::text[]::timestamptz[], ${column((r) => r.policyBundleHash)}::text[],
-      ${column((r) => timestampText(r.evaluatedAt))}::text[]::timestamptz[], ${column((r) => hex(r.canonicalBytes))}::text[])
+    FROM unnest(${c.ids}::text[], ${c.hashes}::text[], ${c.principals}::text[], ${c.tenants}::text[],
+      ${c.asOf}::text[]::timestamptz[], ${c.bundles}::text[], ${c.evaluated}::text[]::timestamptz[], ${c.bytes}::text[])
       AS u(id, hash, principal, tenant, as_of, bundle, evaluated, bytes)`;
 }
 
 async function insertSessions(tx: SqlExecutor, sessions: readonly SessionRecord[]): Promise<void> {
-  const column = <T>(pick: (row: SessionRecord) => T) => sessions.map(pick);
+  const c = sessionColumns(sessions);
   await tx`INSERT INTO pecr_sessions (session_id, trace_id, principal_id, tenant_id, policy_snapshot_id, budget,
       session_created_at)
     SELECT u.id, u.trace, u.principal, u.tenant, u.snapshot, decode(u.budget, 'hex'), u.created
-    FROM unnest(${column((s) => s.sessionId)}::text[], ${column((s) => s.traceId)}::text[],
-      ${column((s) => s.principalId)}::text[], ${column((s) => s.tenantId)}::text[],
-      ${column((s) => s.policySnapshotId)}::text[], ${column((s) => hex(budgetBytes(s)))}::text[],
-      ${column((s) => timestampText(s.createdAt))}::text[]::timestamptz[])
+    FROM unnest(${c.ids}::text[], ${c.traces}::text[], ${c.principals}::text[], ${c.tenants}::text[],
+      ${c.snapshots}::text[], ${c.budgets}::text[], ${c.created}::text[]::timestamptz[])
       AS u(id, trace, principal, tenant, snapshot, budget, created)`;
 }
 
 async function insertRuntimes(tx: SqlExecutor, runtimes: readonly RuntimeInsert[]): Promise<void> {
-  const column = <T>(pick: (row: RuntimeInsert) => T) => runtimes.map(pick);
+  const c = runtimeInsertColumns(runtimes);
   await tx`INSERT INTO pecr_session_runtime (session_id, tenant_id, session_token_hash, token_expires_at, updated_at)
     SELECT u.id, u.tenant, u.token_hash, u.expires, u.updated
-    FROM unnest(${column((r) => r.sessionId)}::text[], ${column((r) => r.tenantId)}::text[],
-      ${column((r) => r.sessionTokenHash)}::text[], ${column((r) => timestampText(r.tokenExpiresAt))}::text[]::timestamptz[],
-      ${column((r) => timestampText(r.updatedAt))}::text[]::timestamptz[])
+    FROM unnest(${c.ids}::text[], ${c.tenants}::text[], ${c.tokenHashes}::text[],
+      ${c.expires}::text[]::timestamptz[], ${c.updated}::text[]::timestamptz[])
       AS u(id, tenant, token_hash, expires, updated)`;
 }
 
-/** One unit's change of its session's runtime row: counters and evidence, finalization, lease release. */
-interface RuntimeChange {
-  readonly sessionId: string;
-  /** Owner the update is fenced by (must hold the lease), or null for an unfenced change. */
-  readonly fenceOwner: string | null;
-  /** Owner whose lease this unit releases, or null. */
-  readonly releaseOwner: string | null;
-  readonly operatorCallsUsed: bigint | null;
-  readonly bytesUsed: bigint | null;
-  readonly addEvidenceUnitIds: readonly string[];
-  readonly finalized: boolean;
-  /** Whether the row must be updated (a plain release of a lease no longer held is not an error). */
-  readonly required: boolean;
-  readonly updatedAt: string | null;
-}
-
-function runtimeChangeOf(unit: UnitOfWork): RuntimeChange[] {
+/** A unit's runtime changes: its update and its lease release (one change when both are for one session). */
+export function runtimeChangeOf(unit: UnitOfWork): RuntimeChange[] {
   const update = unit.runtime?.kind === "update" ? unit.runtime : undefined;
   const release = unit.releaseLease;
   if (update === undefined && release === undefined) return [];
@@ -211,13 +221,13 @@ function runtimeChange(update: RuntimeUpdate | undefined, release: UnitOfWork["r
 
 /**
  * Applies every unit's runtime change with one statement. A fenced change whose session's lease is held by
- * someone else updates nothing; that is detected from RETURNING and fails the batch (a unit whose lease expired
- * must not overwrite newer counters), so the group-commit writer retries the units one by one and only the
- * fenced-out unit fails. Releasing a lease no longer held is a no-op.
+ * someone else updates nothing; the statement then fails inside the transaction (`pecr_require`), because a unit
+ * whose lease expired must not overwrite newer counters, and the group-commit writer retries the units one by one
+ * so only the fenced-out unit fails. Releasing a lease no longer held is a no-op.
  */
 async function updateRuntimes(tx: SqlExecutor, changes: readonly RuntimeChange[]): Promise<void> {
-  const column = <T>(pick: (row: RuntimeChange) => T) => changes.map(pick);
-  const updated = await tx<{ session_id: string }>`UPDATE pecr_session_runtime AS r SET
+  const c = runtimeChangeColumns(changes);
+  await tx`WITH changed AS (UPDATE pecr_session_runtime AS r SET
       operator_calls_used = coalesce(u.calls, r.operator_calls_used),
       bytes_used = coalesce(u.bytes, r.bytes_used),
       evidence_unit_ids = CASE WHEN u.add_ids = '[]' THEN r.evidence_unit_ids
@@ -229,84 +239,55 @@ async function updateRuntimes(tx: SqlExecutor, changes: readonly RuntimeChange[]
       lease_expires_at = CASE WHEN u.release_owner IS NOT NULL AND r.lease_owner = u.release_owner THEN NULL
         ELSE r.lease_expires_at END,
       updated_at = coalesce(u.updated, r.updated_at)
-    FROM unnest(${column((c) => c.sessionId)}::text[], ${column((c) => c.fenceOwner)}::text[],
-      ${column((c) => c.releaseOwner)}::text[], ${column((c) => (c.operatorCallsUsed === null ? null : c.operatorCallsUsed.toString()))}::text[]::bigint[],
-      ${column((c) => (c.bytesUsed === null ? null : c.bytesUsed.toString()))}::text[]::bigint[],
-      ${column((c) => JSON.stringify(c.addEvidenceUnitIds))}::text[], ${column((c) => String(c.finalized))}::text[]::boolean[],
-      ${column((c) => c.updatedAt)}::text[]::timestamptz[])
-      AS u(session_id, fence_owner, release_owner, calls, bytes, add_ids, finalized, updated)
+    FROM unnest(${c.ids}::text[], ${c.fenceOwners}::text[], ${c.releaseOwners}::text[], ${c.calls}::text[]::bigint[],
+      ${c.bytes}::text[]::bigint[], ${c.addIds}::text[], ${c.finalized}::text[]::boolean[],
+      ${c.updated}::text[]::timestamptz[], ${c.required}::text[]::boolean[])
+      AS u(session_id, fence_owner, release_owner, calls, bytes, add_ids, finalized, updated, required)
     WHERE r.session_id = u.session_id
       AND (u.fence_owner IS NULL OR r.lease_owner = u.fence_owner)
-      AND (u.fence_owner IS NOT NULL OR u.release_owner IS NULL OR u.calls IS NOT NULL OR u.bytes IS NOT NULL
-        OR u.add_ids <> '[]' OR u.finalized OR r.lease_owner = u.release_owner)
-    RETURNING r.session_id`;
-  const done = new Set(updated.map((row) => row.session_id));
-  const missing = changes.find((change) => change.required && !done.has(change.sessionId));
-  if (missing !== undefined) throw new LeaseLostError("runtime of session not updated (missing or lease lost)");
+      AND (u.required OR r.lease_owner = u.release_owner)
+    RETURNING u.required)
+    SELECT pecr_require(count(*) FILTER (WHERE required) = ${c.requiredCount},
+      'runtime of session not updated (missing or lease lost)') FROM changed`;
 }
 
-/**
- * Runs statements in order: pipelined (issued at once, so the driver sends them back to back and Postgres runs
- * them in order on the transaction's connection) or awaited one by one (PGlite, a single in-process connection).
- */
-async function runStatements(statements: readonly (() => Promise<unknown>)[], pipeline: boolean): Promise<void> {
-  if (pipeline) {
-    await Promise.all(statements.map((statement) => statement()));
-    return;
-  }
-  for (const statement of statements) await statement();
-}
-
-/** Inserts a source version idempotently; returns its first-observation event when the row is new. */
-async function insertSourceVersion(tx: SqlExecutor, version: SourceVersionRecord): Promise<UnsealedEvent | undefined> {
-  checkSourceVersion(version);
-  const inserted = await tx`INSERT INTO pecr_source_versions (source_system, object_id, version_id,
-      first_observed_as_of, byte_length, bytes)
-    VALUES (${version.sourceSystem}, ${version.objectId}, ${version.versionId},
-      ${timestampText(version.observedAsOf)}::text::timestamptz, ${BigInt(version.bytes.length)}, ${version.bytes})
-    ON CONFLICT (source_system, object_id, version_id) DO NOTHING
-    RETURNING version_id`;
-  return inserted.length > 0 && version.observedEvent !== undefined ? sourceVersionObservedEvent(version.observedEvent, version) : undefined;
-}
-
-async function insertEvidence(tx: SqlExecutor, rows: readonly ReturnType<typeof evidenceRow>[]): Promise<void> {
-  const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
+async function insertEvidence(tx: SqlExecutor, rows: readonly EvidenceRow[]): Promise<void> {
+  const c = evidenceColumns(rows);
   await tx`INSERT INTO pecr_evidence_units (evidence_unit_id, trace_id, session_id, source_system, object_id,
       version_id, content_type, content_hash, as_of_time, retrieved_at, policy_snapshot_id, policy_snapshot_hash,
       canonical_bytes, payload)
     SELECT u.id, u.trace, u.session, u.source, u.object, u.version, u.ctype, u.chash, u.as_of, u.retrieved,
       u.snapshot, u.snapshot_hash, decode(u.bytes, 'hex'), decode(u.payload, 'hex')
-    FROM unnest(${column((r) => r.evidenceUnitId)}::text[], ${column((r) => r.traceId)}::text[],
-      ${column((r) => r.sessionId)}::text[], ${column((r) => r.sourceSystem)}::text[],
-      ${column((r) => r.objectId)}::text[], ${column((r) => r.versionId)}::text[],
-      ${column((r) => r.contentType)}::text[], ${column((r) => r.contentHash)}::text[],
-      ${column((r) => timestampText(r.asOfTime))}::text[]::timestamptz[],
-      ${column((r) => timestampText(r.retrievedAt))}::text[]::timestamptz[],
-      ${column((r) => r.policySnapshotId)}::text[], ${column((r) => r.policySnapshotHash)}::text[],
-      ${column((r) => hex(r.canonicalBytes))}::text[], ${column((r) => (r.payload === null ? null : hex(r.payload)))}::text[])
+    FROM unnest(${c.ids}::text[], ${c.traces}::text[], ${c.sessions}::text[], ${c.sources}::text[], ${c.objects}::text[],
+      ${c.versions}::text[], ${c.contentTypes}::text[], ${c.contentHashes}::text[], ${c.asOf}::text[]::timestamptz[],
+      ${c.retrieved}::text[]::timestamptz[], ${c.snapshots}::text[], ${c.snapshotHashes}::text[], ${c.bytes}::text[],
+      ${c.payloads}::text[])
       AS u(id, trace, session, source, object, version, ctype, chash, as_of, retrieved, snapshot, snapshot_hash,
         bytes, payload)
     ON CONFLICT (evidence_unit_id) DO NOTHING`;
 }
 
-/** Appends sealed events with one statement (arrays of columns, bytes as hex). */
+async function insertClaimMaps(tx: SqlExecutor, rows: readonly ReturnType<typeof claimMapRow>[]): Promise<void> {
+  const c = claimMapColumns(rows);
+  await tx`INSERT INTO pecr_claim_maps (claim_map_id, trace_id, session_id, terminal_mode, coverage_threshold,
+      coverage_observed, claim_map_hash, canonical_bytes)
+    SELECT u.id, u.trace, u.session, u.mode, u.threshold, u.observed, u.hash, decode(u.bytes, 'hex')
+    FROM unnest(${c.ids}::text[], ${c.traces}::text[], ${c.sessions}::text[], ${c.modes}::text[],
+      ${c.thresholds}::text[]::double precision[], ${c.observed}::text[]::double precision[], ${c.hashes}::text[],
+      ${c.bytes}::text[])
+      AS u(id, trace, session, mode, threshold, observed, hash, bytes)`;
+}
+
+/** Appends sealed events with one statement. */
 async function insertEvents(tx: SqlExecutor, chainId: string, sealed: readonly SealedEvent[]): Promise<void> {
-  const column = <T>(pick: (row: SealedEvent) => T) => sealed.map(pick);
+  const c = eventColumns(sealed);
   await tx`INSERT INTO pecr_events (chain_id, seq, event_id, event_type, event_time, trace_id, session_id,
       principal_id, policy_snapshot_id, request_id, prev_hash, event_hash, canonical_bytes)
     SELECT ${chainId}::text, u.seq, u.event_id, u.event_type, u.event_time, u.trace_id, u.session_id, u.principal_id,
       u.policy_snapshot_id, u.request_id, u.prev_hash, u.event_hash, decode(u.bytes, 'hex')
-    FROM unnest(${column((e) => e.seq.toString())}::text[]::bigint[], ${column((e) => e.event.eventId)}::text[],
-      ${column((e) => e.eventType)}::text[],
-      ${column((e) => timestampText(e.event.eventTime as NonNullable<typeof e.event.eventTime>))}::text[]::timestamptz[],
-      ${column((e) => e.event.traceId)}::text[], ${column((e) => e.event.sessionId)}::text[],
-      ${column((e) => e.event.principalId)}::text[], ${column((e) => e.event.policySnapshotId)}::text[],
-      ${column((e) => e.event.requestId)}::text[], ${column((e) => e.prevHash)}::text[],
-      ${column((e) => e.eventHash)}::text[], ${column((e) => hex(e.canonicalBytes))}::text[])
+    FROM unnest(${c.seqs}::text[]::bigint[], ${c.ids}::text[], ${c.types}::text[], ${c.times}::text[]::timestamptz[],
+      ${c.traces}::text[], ${c.sessions}::text[], ${c.principals}::text[], ${c.snapshots}::text[], ${c.requests}::text[],
+      ${c.prevHashes}::text[], ${c.hashes}::text[], ${c.bytes}::text[])
       AS u(seq, event_id, event_type, event_time, trace_id, session_id, principal_id, policy_snapshot_id,
         request_id, prev_hash, event_hash, bytes)`;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }

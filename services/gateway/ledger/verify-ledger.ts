@@ -11,7 +11,7 @@
  *    own connection (`workers`); a range starts from the stored hash of the event before it, which the
  *    neighbouring range verifies.
  * 3. With no break so far, every evidence unit, snapshot, claim map and version row is checked on its own
- *    (rows no event refers to report seq 0).
+ *    (rows no event refers to report seq 0), and the MCP approval rows against their events and back.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -23,6 +23,7 @@ import { signingKeyId } from "./ledger-records.js";
 import { MAIN_CHAIN_ID } from "./ledger-types.js";
 import type { PostgresDatabaseOptions } from "./postgres-database.js";
 import { checkEventPage, type EventRow, EVENTS_TABLE, ledgerBreak } from "./verify-events.js";
+import { verifyMcpApprovals } from "./verify-mcp-approvals.js";
 import { checkReferences, FirstBreak } from "./verify-references.js";
 import {
   checkCheckpointRow,
@@ -172,7 +173,7 @@ export async function verifyLedger(sql: SqlExecutor, options: VerifyOptions = {}
 
   let evidenceVerified = 0n;
   if (first.value === undefined) {
-    const scanned = await scanTables(sql, pageSize);
+    const scanned = await scanTables(sql, pageSize, chainId);
     first.offer(scanned.firstBreak);
     evidenceVerified = scanned.evidenceVerified;
   }
@@ -277,6 +278,7 @@ function result(
 async function scanTables(
   sql: SqlExecutor,
   pageSize: number,
+  chainId: string,
 ): Promise<{ firstBreak: LedgerBreak | undefined; evidenceVerified: bigint }> {
   let evidenceVerified = 0n;
   for (let after = ""; ; ) {
@@ -336,5 +338,7 @@ async function scanTables(
     if (tail === undefined || rows.length < versionPage) break;
     after = [tail.source_system, tail.object_id, tail.version_id];
   }
+  const approvals = await verifyMcpApprovals(sql, chainId, pageSize);
+  if (approvals !== undefined) return { firstBreak: approvals, evidenceVerified };
   return { firstBreak: undefined, evidenceVerified };
 }

@@ -5,6 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type EvidenceUnit, EvidenceUnitRefSchema, type EvidenceUnitRef } from "#gen/pecr/v1/evidence_pb.js";
 import { errors } from "#core/errors/pecr-error.js";
+import { parseObjectId } from "../adapters/fs-corpus/object-id.js";
 import { buildEvidenceUnit } from "../evidence/evidence-builder.js";
 import type { SelectedSpan } from "../adapters/fs-corpus/text-span.js";
 import { resolveVersion, type ResolvedVersion } from "../sources/version-selection.js";
@@ -13,9 +14,13 @@ import type { ExecuteContext } from "./operator-definition.js";
 /** The source system of the document corpus. */
 export const FS_CORPUS = "fs_corpus";
 
-/** Requires a non-blank object id (`params.object_id is required`). */
+/**
+ * Requires a well-formed object id (`params.object_id is required`, then the path rules of `parseObjectId`),
+ * before it is used anywhere — including as a key of version lookups in the ledger.
+ */
 export function requireObjectId(objectId: string): string {
   if (objectId.trim() === "") throw errors.invalidParams("params.object_id is required");
+  parseObjectId(objectId);
   return objectId;
 }
 

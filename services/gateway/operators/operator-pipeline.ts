@@ -13,6 +13,7 @@ import { PolicyAction } from "#gen/pecr/v1/policy_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { operatorParamsDigest } from "#core/canonical/identities.js";
 import { errors, PecrError } from "#core/errors/pecr-error.js";
+import { asPecrError } from "#core/errors/to-connect-error.js";
 import type { UnsealedEvent } from "../ledger/ledger-types.js";
 import { buildPolicyInput } from "../policy/policy-input.js";
 import type { GatewayDeps } from "../runtime/gateway-deps.js";
@@ -167,7 +168,7 @@ export async function runOperatorCall<P, R>(
         params,
       );
     } catch (cause) {
-      const error = cause instanceof PecrError ? cause : errors.internal({ cause });
+      const error = asPecrError(cause);
       return await fail([decisionEvent, callEvent(OperatorOutcome.ERROR, error, 0, 0, usageOf(charged.calls, charged.bytes))], error, charged);
     }
 

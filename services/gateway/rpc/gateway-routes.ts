@@ -7,6 +7,7 @@ import type { GatewayDeps } from "../runtime/gateway-deps.js";
 import { createAuditHandlers } from "./audit-handlers.js";
 import { createOperatorHandlers } from "./operator-handlers.js";
 import { createSessionHandlers } from "./session-handlers.js";
+import { registerMcpAuditService } from "../mcp/mcp-audit-routes.js";
 
 /** The GatewayService implementation. */
 export function createGatewayService(deps: GatewayDeps): ServiceImpl<typeof GatewayService> {
@@ -16,5 +17,5 @@ export function createGatewayService(deps: GatewayDeps): ServiceImpl<typeof Gate
 /** Registers the gateway's routes. */
 export function gatewayRoutes(deps: GatewayDeps): (router: ConnectRouter) => void {
   const service = createGatewayService(deps);
-  return (router) => router.service(GatewayService, service);
+  return (router) => void registerMcpAuditService(router.service(GatewayService, service), deps);
 }

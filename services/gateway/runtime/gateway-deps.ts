@@ -13,6 +13,7 @@ import type { GatewayMetrics } from "../observability/gateway-metrics.js";
 import type { SearchCache } from "../operators/search-cache.js";
 import type { VersionBytesCache } from "../sources/version-bytes-cache.js";
 import type { VersionCatalog } from "../sources/version-catalog.js";
+import type { SessionQueue } from "../sessions/session-queue.js";
 
 /** The wall clock, injectable so tests control time. */
 export interface Clock {
@@ -56,6 +57,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   /** Id and token generation. */
   readonly ids: IdSource;
+  /** In-process turns per session (calls on one session wait here rather than polling the lease). */
+  readonly sessionQueue: SessionQueue;
   /** This process's identity, the owner of the session leases it takes. */
   readonly instanceId: string;
 }

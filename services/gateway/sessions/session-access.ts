@@ -13,6 +13,7 @@ import type { SnapshotRef } from "../evidence/evidence-builder.js";
 import type { PolicySessionFacts } from "../policy/policy-input.js";
 import { type CallIdentity, createEventStamper, type EventStamper } from "../operators/call-context.js";
 import { policyDecisionPayload } from "../operators/event-payloads.js";
+import { parseUlid } from "#core/observability/request-ids.js";
 import { sessionTokenMatches } from "./session-token.js";
 
 /** A session opened for one call; the caller must end it with a unit that releases `lease`, or `release()`. */
@@ -41,14 +42,23 @@ export async function openSession(deps: GatewayDeps, call: CallIdentity, session
     throw errors.credentialsDenied("missing or invalid session token");
   }
   if (sessionId === "") throw errors.invalidParams("params.session_id is required");
+  // Session ids are ULIDs: anything else cannot name a session, and never reaches the database.
+  if (parseUlid(sessionId) !== sessionId) throw errors.unknownSession();
+  const endTurn = await deps.sessionQueue.acquire(sessionId, call.signal);
   const owner = `${deps.instanceId}:${deps.ids.ulid()}`;
-  const loaded = await deps.ledger.leaseSession({
-    sessionId,
-    owner,
-    ttlMs: Math.max(deps.config.ledgerWriteTimeoutMs, 200) * 10,
-    timeoutMs: Math.max(deps.config.ledgerWriteTimeoutMs, 200),
-    signal: call.signal,
-  });
+  let loaded: LoadedSession;
+  try {
+    loaded = await deps.ledger.leaseSession({
+      sessionId,
+      owner,
+      ttlMs: Math.max(deps.config.ledgerWriteTimeoutMs, 200) * 10,
+      timeoutMs: Math.max(deps.config.ledgerWriteTimeoutMs, 200),
+      signal: call.signal,
+    });
+  } catch (error) {
+    endTurn();
+    throw error;
+  }
   let released = false;
   const release = async () => {
     if (released) return;
@@ -56,6 +66,7 @@ export async function openSession(deps: GatewayDeps, call: CallIdentity, session
     await deps.ledger.releaseSessionLease(sessionId, owner).catch((cause: unknown) => {
       deps.logger.warn({ err: cause, session_id: sessionId }, "gateway.lease_release_failed");
     });
+    endTurn();
   };
   try {
     const stamper = createEventStamper(deps, call, {
@@ -86,6 +97,7 @@ export async function openSession(deps: GatewayDeps, call: CallIdentity, session
         releaseLease: { sessionId, owner },
       });
       released = true;
+      endTurn();
       throw errors.credentialsDenied(INVALID_CREDENTIALS);
     }
     return {
@@ -104,6 +116,7 @@ export async function openSession(deps: GatewayDeps, call: CallIdentity, session
       async commitAndRelease(unit) {
         const result = await deps.ledger.commit({ ...unit, releaseLease: { sessionId, owner } });
         released = true;
+        endTurn();
         return result;
       },
       release,

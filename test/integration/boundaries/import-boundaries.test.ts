@@ -13,7 +13,7 @@ import { PECR_BOUNDARY_RULES, findBoundaryViolations } from "./support/import-gr
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-test("the controller and core respect the service boundaries", (t) => {
+test("the controller, the MCP server and core respect the service boundaries", (t) => {
   const violations = findBoundaryViolations(ROOT, PECR_BOUNDARY_RULES);
   t.deepEqual(violations, [], violations.map((v) => `${v.rule}: ${v.chain.join(" -> ")} => ${v.target}`).join("\n"));
 });
@@ -68,6 +68,15 @@ test("a controller file importing the gateway directly is caught", async (t) => 
       ],
     ],
   );
+});
+
+test("an MCP server file importing the ledger, a database client or the file system is caught", async (t) => {
+  const root = await fixture(t, {
+    ...CLEAN,
+    "services/mcp/tool.ts": 'import { ledger } from "../gateway/ledger/ledger.js";\nimport postgres from "postgres";\nimport { readFileSync } from "node:fs";\nexport const tool = [ledger, postgres, readFileSync];\n',
+  });
+  const violations = findBoundaryViolations(root, PECR_BOUNDARY_RULES).filter((v) => v.rule === "mcp server is non-privileged");
+  t.deepEqual(violations.map((v) => v.target).sort(), ["builtin:fs", "package:postgres", "services/gateway/ledger/ledger.ts"]);
 });
 
 test("a gateway import reached through #core is caught for the controller and for core", async (t) => {

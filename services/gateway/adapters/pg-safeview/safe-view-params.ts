@@ -48,6 +48,8 @@ export function validateFilter(spec: SafeViewSpec, filterSpec: { readonly [field
     if (field === "") continue;
     if (!spec.filterFields.includes(field)) throw errors.invalidParams(`filter field not allowlisted: ${field}`);
     if (value.trim() === "") throw errors.invalidParams(`filter_spec.${field} must be a non-empty string`);
+    // Postgres text cannot hold NUL; such a value can match nothing, and must not reach the database as an error.
+    if (value.includes("\0")) throw errors.invalidParams(`filter_spec.${field} must not contain NUL`);
     pairs.push([field, value]);
   }
   return pairs.sort(([a], [b]) => compareCodePoints(a, b));

@@ -3,7 +3,8 @@
  * timeout and the caller's tenant (`pecr.tenant_id`, which the views filter on), so neither can leak into another
  * request on a pooled connection. Any database failure becomes ERR_SOURCE_UNAVAILABLE (retryable).
  */
-import { errors } from "#core/errors/pecr-error.js";
+import { errors, PecrError } from "#core/errors/pecr-error.js";
+import { withDeadline } from "../../runtime/deadline.js";
 import type { LedgerDatabase, SqlTransaction } from "../../ledger/database.js";
 import type { BoundStatement } from "./safe-view-sql.js";
 import type { SafeViewSpec } from "./view-specs.js";
@@ -30,18 +31,23 @@ export function asTemplate(statement: BoundStatement): [TemplateStringsArray, st
   return [Object.assign([...parts], { raw: [...parts] }) as unknown as TemplateStringsArray, [...statement.params]];
 }
 
-/** Creates a runner over a database connection. */
-export function createSafeViewRunner(db: LedgerDatabase): SafeViewRunner {
+/**
+ * Creates a runner over a database connection. `boundMs` bounds each query end to end (connecting included): the
+ * statement timeout only starts once a connection runs the statement.
+ */
+export function createSafeViewRunner(db: LedgerDatabase, boundMs: number): SafeViewRunner {
   return {
     async query(statement, tenantId, timeoutMs) {
       const [strings, values] = asTemplate(statement);
       try {
-        return await db.begin(async (tx: SqlTransaction) => {
+        const query = db.begin(async (tx: SqlTransaction) => {
           await tx`SELECT set_config('statement_timeout', ${`${Math.max(1, Math.trunc(timeoutMs))}ms`}, true)`;
           await tx`SELECT set_config('pecr.tenant_id', ${tenantId}, true)`;
           return tx<SafeViewRow>(strings, ...values);
         });
+        return await withDeadline(query, boundMs, () => errors.sourceUnavailable("database unavailable"));
       } catch (cause) {
+        if (cause instanceof PecrError) throw cause;
         throw errors.sourceUnavailable("database query failed", { cause });
       }
     },

@@ -6,7 +6,7 @@
  * does. Starting from every file of a folder, it walks project files transitively and reports the first import
  * chain reaching anything a rule forbids.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { join, relative, sep } from "node:path";
 import ts from "typescript";
@@ -46,6 +46,8 @@ const toPosix = (path: string) => path.split(sep).join("/");
 
 function listTsFiles(root: string, dir: string): string[] {
   const files: string[] = [];
+  // A project without the folder (the checker's throwaway fixtures) has nothing to check there.
+  if (!existsSync(join(root, dir))) return files;
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const path = join(current, entry.name);
@@ -147,7 +149,7 @@ export function findBoundaryViolations(root: string, rules: readonly BoundaryRul
   return violations;
 }
 
-/** The boundaries of DESIGN.md §1. */
+/** The boundaries of DESIGN.md §1 (the MCP server is held to the controller's). */
 export const PECR_BOUNDARY_RULES: readonly BoundaryRule[] = [
   {
     name: "controller is non-privileged",
@@ -155,6 +157,15 @@ export const PECR_BOUNDARY_RULES: readonly BoundaryRule[] = [
     allowedProjectDirs: ["services/core", "gen"],
     forbiddenPackages: ["postgres", "pg", "@electric-sql/pglite"],
     // The controller never reads files itself: no corpus, no policy bundle (core may read its config file).
+    forbiddenBuiltinsInFrom: ["fs", "fs/promises"],
+    forbiddenTextInFrom: ["fs_corpus/", "PECR_FS_CORPUS_PATH", "PECR_DB_URL", "PECR_OPA_URL", "PECR_POLICY_BUNDLE_DIR", "opa/bundle"],
+  },
+  {
+    name: "mcp server is non-privileged",
+    from: "services/mcp",
+    allowedProjectDirs: ["services/core", "gen"],
+    forbiddenPackages: ["postgres", "pg", "@electric-sql/pglite"],
+    // Like the controller: it reaches data only through the gateway's RPCs and reads no files itself.
     forbiddenBuiltinsInFrom: ["fs", "fs/promises"],
     forbiddenTextInFrom: ["fs_corpus/", "PECR_FS_CORPUS_PATH", "PECR_DB_URL", "PECR_OPA_URL", "PECR_POLICY_BUNDLE_DIR", "opa/bundle"],
   },
