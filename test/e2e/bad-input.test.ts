@@ -184,11 +184,7 @@ forEachBackend(test, "bad-input suite", ({ backend, prefix }) => {
       const limited = target.service === ControllerService.typeName ? bodies.slice(0, 4) : bodies;
       for (const { path, body, encoding } of limited) {
         try {
-          // Known defect (test.failing below): a lone surrogate that reaches the canonical encoder is a masked
-          // Internal instead of InvalidArgument.
-          await check(target, body, encoding, undefined, (answer) =>
-            encoding === "json" && answer.code === "internal" && answer.message === "internal error" ? "lone-surrogate-internal" : undefined,
-          );
+          await check(target, body, encoding);
         } catch (error) {
           throw new Error(`${path}: ${(error as Error).message}`);
         }
@@ -234,7 +230,7 @@ forEachBackend(test, "bad-input suite", ({ backend, prefix }) => {
     t.log(`${tried - start} inputs`);
   });
 
-  // ---- Defects these properties found (known failures until fixed; see KNOWN_DEFECTS) ---------------------------
+  // ---- Defects these properties found: fixed ones now pass; the remaining one is a known failure (KNOWN_DEFECTS) --
 
   /** The answer of one JSON or binary request to a gateway RPC, on a dev session of its own. */
   async function answerOf(method: string, body: Uint8Array | Record<string, unknown>, encoding: Encoding = "json"): Promise<Answer> {
@@ -248,16 +244,16 @@ forEachBackend(test, "bad-input suite", ({ backend, prefix }) => {
     t.like(await answerOf("Search", new Uint8Array([0x0a, 0x03, 0xff, 0xfe, 0xc0]), "proto"), { code: "invalid_argument" });
   });
 
-  test.serial.failing(`${prefix}bad input: a NUL byte in object_id is InvalidArgument, not a retryable "ledger unavailable"`, async (t) => {
+  test.serial(`${prefix}bad input: a NUL byte in object_id is InvalidArgument, not a retryable "ledger unavailable"`, async (t) => {
     t.like(await answerOf("FetchSpan", { params: { objectId: "public/public_1.txt\u0000.png" } }), { code: "invalid_argument" });
   });
 
-  test.serial.failing(`${prefix}bad input: ListEvents after_seq past the int64 range is InvalidArgument, not "ledger unavailable"`, async (t) => {
+  test.serial(`${prefix}bad input: ListEvents after_seq past the int64 range is InvalidArgument, not "ledger unavailable"`, async (t) => {
     const answer = await answerOf("ListEvents", { afterSeq: "18446744073709551615" });
     t.true(answer.code === "invalid_argument" || answer.code === "ok", JSON.stringify(answer));
   });
 
-  test.serial.failing(`${prefix}bad input: a lone surrogate in JSON evidence content is InvalidArgument, not Internal`, async (t) => {
+  test.serial(`${prefix}bad input: a lone surrogate in JSON evidence content is InvalidArgument, not Internal`, async (t) => {
     // JSON.stringify writes the lone surrogate as the escape \ud800, which JSON.parse turns back into one.
     t.like(await answerOf("Redact", { params: { evidenceUnits: [{ json: { k: "\ud800" } }] } }), { code: "invalid_argument" });
   });

@@ -82,9 +82,6 @@ export const KNOWN_DEFECTS: readonly { readonly id: string; matches(answer: Answ
   // Malformed binary (bad tag, invalid UTF-8) is decoded before the interceptors and answered Internal
   // "parse binary: …" instead of InvalidArgument.
   { id: "binary-decode-internal", matches: (answer) => answer.code === "internal" && answer.message.startsWith("parse binary:") },
-  // Values the database cannot hold (a NUL byte in a string, a uint64 past int64) reach SQL and come back as
-  // Unavailable "ledger unavailable" (retryable) instead of InvalidArgument.
-  { id: "unstorable-value-ledger-unavailable", matches: (answer) => answer.code === "unavailable" && answer.message === "ledger unavailable" },
 ];
 
 /** The known defect `answer` shows, if any. */
