@@ -5,6 +5,7 @@
 import { createRegistry, type Registry } from "@bufbuild/protobuf";
 import { file_pecr_controller_v1_controller } from "#gen/pecr/controller/v1/controller_pb.js";
 import { file_pecr_gateway_v1_gateway } from "#gen/pecr/gateway/v1/gateway_pb.js";
+import { file_pecr_gateway_v1_mcp_audit } from "#gen/pecr/gateway/v1/mcp_audit_pb.js";
 import { file_pecr_v1_budget } from "#gen/pecr/v1/budget_pb.js";
 import { file_pecr_v1_claim } from "#gen/pecr/v1/claim_pb.js";
 import { file_pecr_v1_error } from "#gen/pecr/v1/error_pb.js";
@@ -30,6 +31,7 @@ export function createContractRegistry(): Registry {
     file_pecr_v1_policy,
     file_pecr_v1_terminal_mode,
     file_pecr_gateway_v1_gateway,
+    file_pecr_gateway_v1_mcp_audit,
     file_pecr_controller_v1_controller,
   );
 }

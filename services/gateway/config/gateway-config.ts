@@ -6,6 +6,7 @@
  */
 import type { ConfigReader, HostPort } from "#core/config/config-reader.js";
 import { StartupError } from "#core/config/startup-error.js";
+import { type McpAuditOptions, readMcpAuditOptions } from "../mcp/mcp-audit-options.js";
 
 /** Operators a deployment may enable. */
 export const ALL_OPERATORS = ["search", "fetch_span", "fetch_rows", "aggregate", "list_versions", "diff", "redact"] as const;
@@ -83,6 +84,8 @@ export interface GatewayConfig {
   readonly readMaxBytes: number;
   /** Origins allowed by CORS (`*` for any); empty disables CORS. */
   readonly corsAllowedOrigins: readonly string[];
+  /** Settings of the MCP audit service (`PECR_DATA_RESIDENCY_REGION`). */
+  readonly mcpAudit: McpAuditOptions;
 }
 
 const RFC3339_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -151,5 +154,6 @@ export function readGatewayConfig(reader: ConfigReader): GatewayConfig {
     asOfTimeDefault,
     readMaxBytes: reader.integer("PECR_READ_MAX_BYTES", 4 * 1024 * 1024, { min: 1024 }),
     corsAllowedOrigins: list(reader, "PECR_CORS_ALLOWED_ORIGINS", []),
+    mcpAudit: readMcpAuditOptions(reader.source),
   };
 }

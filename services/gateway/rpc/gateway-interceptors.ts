@@ -12,7 +12,7 @@ import { createSlidingWindowLimiter, type RateLimiter } from "#core/rate-limit/s
 import type { GatewayConfig } from "../config/gateway-config.js";
 import type { GatewayMetrics } from "../observability/gateway-metrics.js";
 
-/** The rate-limit family of each GatewayService method. */
+/** The rate-limit family of each GatewayService and McpAuditService method (the names do not overlap). */
 const FAMILY: Record<string, "sessions" | "operators" | "finalize" | "audit"> = {
   CreateSession: "sessions",
   Search: "operators",
@@ -26,6 +26,11 @@ const FAMILY: Record<string, "sessions" | "operators" | "finalize" | "audit"> = 
   GetEvidence: "audit",
   ListEvents: "audit",
   VerifyLedger: "audit",
+  // McpAuditService: one RecordEnforcement per MCP tool call; approvals and lookups are rare reads or decisions.
+  RecordEnforcement: "operators",
+  DecideApproval: "audit",
+  GetApproval: "audit",
+  DescribeCaller: "audit",
 };
 
 const MESSAGES = {

@@ -96,9 +96,7 @@ async function pecrMcp(stack: McpStack, args: readonly string[]): Promise<{ code
 /** Registers the suite on `backend`. */
 export function registerMcpSuite(test: TestFn<McpSuiteContext>, backend: Backend): void {
   test.before(async (t) => {
-    // Read by the gateway's MCP audit service from its configuration source when its routes are built.
-    process.env.PECR_DATA_RESIDENCY_REGION = REGION;
-    const stack = await startMcpStack(backend);
+    const stack = await startMcpStack(backend, { PECR_DATA_RESIDENCY_REGION: REGION });
     const fake = await startFakeController();
     const dev = await stack.httpClient((await stack.startHttpMcp(stack.mcpEnv("dev", DEV_ENV))).url as string);
     const fakedServer = await stack.startHttpMcp(stack.mcpEnv("dev", { ...DEV_ENV, PECR_CONTROLLER_URL: fake.url }));
