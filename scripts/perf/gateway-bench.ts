@@ -57,7 +57,9 @@ async function scenario(name: string, call: (session: { sessionId: string; heade
   const sessions = await Promise.all(Array.from({ length: users }, () => openSession()));
   const used = new Array<number>(users).fill(0);
   const cpuBefore = await gateway.cpuSeconds();
+  let completed = 0;
   const result = await runClosedLoop({ users, durationMs, warmupMs }, async (user) => {
+    completed++;
     if (used[user]! >= 9_990) {
       sessions[user] = await openSession();
       used[user] = 0;
@@ -67,8 +69,8 @@ async function scenario(name: string, call: (session: { sessionId: string; heade
   });
   const cpuAfter = await gateway.cpuSeconds();
   if (cpuBefore !== undefined && cpuAfter !== undefined) {
-    // Includes the warm-up's requests, which run under the same load: an estimate, robust to other load.
-    cpuPerRequest.push(`${name}: ${(((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.latencies.length + result.errors)).toFixed(2)} ms`);
+    // CPU of the service process over every request it served (warm-up included): robust to other load.
+    cpuPerRequest.push(`${name}: ${(((cpuAfter - cpuBefore) * 1000) / Math.max(1, completed)).toFixed(2)} ms`);
   }
   return summarise(name, result.latencies, result.errors, result.elapsedMs);
 }
@@ -92,7 +94,7 @@ try {
   );
   console.log(`gateway benchmark: ${users} callers, ${durationMs} ms per scenario, ledger ${dbUrl === undefined ? "PGlite (embedded)" : "Postgres"}`);
   printTable(rows);
-  if (cpuPerRequest.length > 0) console.log(`gateway CPU per request (incl. warm-up): ${cpuPerRequest.join(", ")}`);
+  if (cpuPerRequest.length > 0) console.log(`gateway CPU per request: ${cpuPerRequest.join(", ")}`);
   const rss = await gateway.rssBytes();
   if (rss !== undefined) console.log(`gateway RSS after the run: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
 } finally {

@@ -32,6 +32,7 @@ const scenarios = [
 
 const rows: LatencySummary[] = [];
 const memory: string[] = [];
+const cpu: string[] = [];
 for (const scenario of scenarios) {
   const dataDir = mkdtempSync(join(tmpdir(), "pecr-run-bench-"));
   const schema = `pecr_bench_${process.pid}_${scenario.planner}`;
@@ -59,10 +60,17 @@ for (const scenario of scenarios) {
       return next(request);
     };
     const client = createClient(ControllerService, createGrpcTransport({ baseUrl: stack.url, interceptors: [principal] }));
+    let completed = 0;
+    const cpuBefore = await stack.cpuSeconds();
     const result = await runClosedLoop({ users, durationMs, warmupMs }, async () => {
       const response = await client.run({ query: scenario.query });
+      completed++;
       return response.terminalMode === scenario.expect;
     });
+    const cpuAfter = await stack.cpuSeconds();
+    if (cpuBefore !== undefined && cpuAfter !== undefined) {
+      cpu.push(`${scenario.planner}: ${(((cpuAfter - cpuBefore) * 1000) / Math.max(1, completed)).toFixed(1)} ms`);
+    }
     rows.push(summarise(`Run (${scenario.planner})`, result.latencies, result.errors, result.elapsedMs));
     const rss = await stack.rssBytes();
     if (rss !== undefined) memory.push(`${scenario.planner}: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
@@ -77,4 +85,5 @@ for (const scenario of scenarios) {
 }
 console.log(`controller benchmark: ${users} callers, ${durationMs} ms per planner, ledger ${dbUrl === undefined ? "PGlite (embedded)" : "Postgres"}`);
 printTable(rows);
+console.log(`gateway+controller process CPU per run: ${cpu.join(", ")}`);
 console.log(`gateway+controller process RSS after each run: ${memory.join(", ")}`);

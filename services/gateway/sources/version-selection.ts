@@ -32,6 +32,22 @@ export interface ResolvedVersion {
 
 const millis = (timestamp: Timestamp) => timestampDate(timestamp).getTime();
 
+/**
+ * Version ids of byte arrays already hashed. The corpus hands back the same array for an unchanged file, so an
+ * unchanged document is hashed once, not on every read. (A memo of a pure function keyed by object identity: it
+ * holds no request state, and entries go with their arrays.)
+ */
+const versionIds = new WeakMap<Uint8Array, string>();
+
+function versionIdOf(bytes: Uint8Array): string {
+  let id = versionIds.get(bytes);
+  if (id === undefined) {
+    id = sourceVersionId(bytes);
+    versionIds.set(bytes, id);
+  }
+  return id;
+}
+
 /** The stored version current at `asOf`, when the store can answer for that time (see the module comment). */
 export function selectStoredVersion(versions: readonly StoredVersion[], asOf: Timestamp): StoredVersion | undefined {
   const at = millis(asOf);
@@ -64,7 +80,7 @@ export function observeCurrent(
   asOf: Timestamp,
   envelope: () => EventEnvelope,
 ): ResolvedVersion {
-  const versionId = sourceVersionId(bytes);
+  const versionId = versionIdOf(bytes);
   deps.versionBytes.set(sourceSystem, objectId, versionId, bytes);
   const known = versions.find((version) => version.versionId === versionId);
   if (known !== undefined) {

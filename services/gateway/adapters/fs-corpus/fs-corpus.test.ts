@@ -63,3 +63,27 @@ test("objects over the size cap are refused", async (t) => {
   const corpus = createFsCorpus({ root: dir, maxObjectBytes: 1024 });
   t.is(message(await t.throwsAsync(corpus.read("big.txt"))), "ERR_INVALID_PARAMS: object exceeds size cap");
 });
+
+test("a cached object that changes on disk is read again, even at the same size", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "pecr-corpus-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "doc.txt"), "version one\n");
+  const corpus = createFsCorpus({ root: dir, maxObjectBytes: 1024 });
+  t.is(Buffer.from(await corpus.read("doc.txt")).toString(), "version one\n");
+  t.is(Buffer.from(await corpus.read("doc.txt")).toString(), "version one\n");
+  writeFileSync(join(dir, "doc.txt"), "version two\n");
+  t.is(Buffer.from(await corpus.read("doc.txt")).toString(), "version two\n");
+});
+
+test("a cached object replaced by a symbolic link is refused, not served from the cache", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "pecr-corpus-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "root"));
+  writeFileSync(join(dir, "root", "doc.txt"), "inside\n");
+  writeFileSync(join(dir, "outside.txt"), "outside\n");
+  const corpus = createFsCorpus({ root: join(dir, "root"), maxObjectBytes: 1024 });
+  await corpus.read("doc.txt");
+  rmSync(join(dir, "root", "doc.txt"));
+  symlinkSync(join(dir, "outside.txt"), join(dir, "root", "doc.txt"));
+  t.is(message(await t.throwsAsync(corpus.read("doc.txt"))), "ERR_INVALID_PARAMS: object_id escapes corpus root");
+});

@@ -2,7 +2,8 @@
  * Read access to the document corpus on the local filesystem. Object ids are relative paths; nothing outside
  * the corpus root can be named or reached, including through symbolic links.
  */
-import { constants } from "node:fs";
+import { type BigIntStats, constants } from "node:fs";
+import { LRUCache } from "lru-cache";
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { errors } from "#core/errors/pecr-error.js";
@@ -15,6 +16,20 @@ export interface FsCorpusOptions {
   readonly root: string;
   /** Largest object that may be read, in bytes. */
   readonly maxObjectBytes: number;
+  /** Bytes of file content kept in memory between reads (0 disables; default 64 MiB). */
+  readonly cacheBytes?: number;
+}
+
+/** A file's identity as far as change detection goes: any write changes one of these. */
+interface FileStamp {
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 /** The document corpus. */
@@ -27,6 +42,13 @@ export interface FsCorpus {
 
 /** Creates the corpus reader; the root must exist. */
 export function createFsCorpus(options: FsCorpusOptions): FsCorpus {
+  // Content of files read before, with the stamp they had. A read costs one lstat when the file is unchanged (the
+  // way version control tools detect changes) instead of resolving, opening, reading and closing it again.
+  const maxCached = options.cacheBytes ?? 64 * 1024 * 1024;
+  const cache = new LRUCache<string, { stamp: FileStamp; bytes: Uint8Array }>({
+    maxSize: Math.max(1, maxCached),
+    sizeCalculation: (entry) => Math.max(1, entry.bytes.length),
+  });
   let rootReal: Promise<string> | undefined;
   const root = () =>
     (rootReal ??= realpath(options.root).catch((cause: unknown) => {
@@ -46,6 +68,14 @@ export function createFsCorpus(options: FsCorpusOptions): FsCorpus {
       const segments = parseObjectId(objectId);
       const base = await root();
       const lexical = join(base, ...segments);
+      const cached = maxCached > 0 ? cache.get(objectId) : undefined;
+      if (cached !== undefined) {
+        // lstat does not follow a final symbolic link, and any change of the file (or of the path leading to a
+        // different file) changes its stamp; only then is the full, checked read below repeated.
+        const stat = await lstat(lexical, { bigint: true }).catch(() => undefined);
+        if (stat !== undefined && stat.isFile() && sameStamp(stampOf(stat), cached.stamp)) return cached.bytes;
+        cache.delete(objectId);
+      }
       let resolved: string;
       try {
         resolved = await realpath(lexical);
@@ -62,10 +92,14 @@ export function createFsCorpus(options: FsCorpusOptions): FsCorpus {
         throw errors.sourceNotFound("object not found", { cause });
       });
       try {
-        const stat = await handle.stat();
+        const stat = await handle.stat({ bigint: true });
         if (!stat.isFile()) throw errors.sourceNotFound("object not found");
-        if (stat.size > options.maxObjectBytes) throw errors.invalidParams("object exceeds size cap");
-        return new Uint8Array(await handle.readFile());
+        if (stat.size > BigInt(options.maxObjectBytes)) throw errors.invalidParams("object exceeds size cap");
+        const bytes = new Uint8Array(await handle.readFile());
+        // Keep it only if the file did not change while it was read.
+        const after = await handle.stat({ bigint: true });
+        if (maxCached > 0 && sameStamp(stampOf(stat), stampOf(after))) cache.set(objectId, { stamp: stampOf(after), bytes });
+        return bytes;
       } finally {
         await handle.close();
       }
@@ -73,13 +107,19 @@ export function createFsCorpus(options: FsCorpusOptions): FsCorpus {
   };
 }
 
+function stampOf(stat: BigIntStats): FileStamp {
+  return { ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs };
+}
+
 async function walk(base: string, dir: string, found: string[]): Promise<void> {
+  // Directory entry types come from readdir without following links: symbolic links are neither files nor
+  // directories here, so they are skipped.
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith(".")) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       await walk(base, path, found);
-    } else if (entry.isFile() && (await lstat(path)).isFile()) {
+    } else if (entry.isFile()) {
       found.push(relative(base, path).split(sep).join("/"));
     }
   }
