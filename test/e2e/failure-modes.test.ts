@@ -201,6 +201,35 @@ forEachBackend(test, "failure-mode suite", ({ backend, prefix }) => {
         t.is(reported.hint, TerminalMode.SOURCE_UNAVAILABLE, `call ${attempt}: no server error within 8 s (${reported.message})`);
       }
     });
+
+    test.serial(`${prefix}failure modes: after a long outage the gateway serves again within seconds of the database returning`, async (t) => {
+      const s = stack!;
+      const proxy = s.dbProxy!;
+      const dev = s.gateway("dev");
+      const session = await openTestSession(dev);
+      const fetch = (timeoutMs: number) =>
+        dev.fetchSpan({ sessionId: session.sessionId, params: { objectId: "public/public_1.txt" } }, { ...session.options, timeoutMs });
+      proxy.cut();
+      t.teardown(() => proxy.restore());
+      // Every refused connection lengthens the driver's reconnect backoff (by default up to 20 s): keep calling
+      // through a few seconds of outage, as clients do.
+      const outageEnds = performance.now() + 5000;
+      while (performance.now() < outageEnds) {
+        t.is((await failure(fetch(8000))).hint, TerminalMode.SOURCE_UNAVAILABLE);
+        await sleep(100);
+      }
+      await proxy.restore();
+      const restoredAt = performance.now();
+      let served = false;
+      while (!served && performance.now() - restoredAt < 20_000) {
+        served = await fetch(2000).then(() => true, () => false);
+        if (!served) await sleep(100);
+      }
+      const seconds = (performance.now() - restoredAt) / 1000;
+      t.true(served, "the gateway never served again");
+      // The reconnect delay is capped at 1 s; the margin is for two shared CPUs.
+      t.true(seconds < 5, `served again ${seconds.toFixed(1)} s after the database returned`);
+    });
   }
 
   test.serial(`${prefix}failure modes: after every fault the ledger chain verifies and holds no half-written call`, async (t) => {

@@ -13,6 +13,7 @@ import {
   createContextValues,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { setMaxListeners } from "node:events";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { StartupError } from "#core/config/startup-error.js";
@@ -127,6 +128,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tls = options.tls ? await loadTlsOptions(options.tls) : undefined;
   const draining = new AbortController();
   const handlerShutdown = new AbortController();
+  // Every in-flight call's handler signal (and every health Watch) listens on these until it ends: as many
+  // listeners as calls in flight, which is load, not a leak; Node's default limit of 10 would warn about it.
+  setMaxListeners(0, draining.signal, handlerShutdown.signal);
   const readiness = () => evaluateReadiness(options.readiness, options.readinessTimeoutMs);
   const builtIn: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
   let served: readonly string[] = [];

@@ -31,6 +31,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Ledger
     connection,
     types: { bigint: postgres.BigInt },
     onnotice: () => undefined,
+    backoff: reconnectDelaySeconds,
   });
 
   // A small second pool with asynchronous commit for ephemeral writes (see LedgerDatabase.ephemeral).
@@ -40,6 +41,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Ledger
     connection: { ...connection, synchronous_commit: "off" },
     types: { bigint: postgres.BigInt },
     onnotice: () => undefined,
+    backoff: reconnectDelaySeconds,
   });
 
   return {
@@ -57,6 +59,18 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Ledger
       await Promise.all([sql.end({ timeout: 5 }), ephemeral.end({ timeout: 5 })]);
     },
   };
+}
+
+/** The longest wait before a closed connection reconnects. */
+const MAX_RECONNECT_DELAY_SECONDS = 1;
+
+/**
+ * Seconds to wait before reconnecting after `retries` failed connections in a row (shared by the pool), with
+ * jitter. The driver's default grows to 20 s, so after an outage of a few seconds the pool sat idle long after
+ * the server was back; capped at one second, the ledger resumes within about a second of the server returning.
+ */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, MAX_RECONNECT_DELAY_SECONDS);
 }
 
 type Driver = postgres.Sql<{ bigint: bigint }> | postgres.TransactionSql<{ bigint: bigint }>;

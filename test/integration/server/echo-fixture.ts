@@ -54,6 +54,8 @@ export function echoRoutes(hooks: EchoHooks = {}): (router: ConnectRouter) => vo
 export interface LogSink {
   /** Every line so far. */
   readonly lines: Record<string, unknown>[];
+  /** Every line as written (JSON.parse hides a repeated key). */
+  readonly raw: string[];
 }
 
 /** A started echo server plus its log sink and metrics. */
@@ -72,10 +74,13 @@ export async function startEchoServer(
   hooks: EchoHooks = {},
 ): Promise<EchoServer> {
   const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const line of chunk.toString("utf8").split("\n")) {
-        if (line.trim() !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
+        if (line.trim() === "") continue;
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       }
       callback();
     },
@@ -89,5 +94,5 @@ export async function startEchoServer(
     port: 0,
     ...overrides,
   });
-  return { server, logs: { lines }, metrics };
+  return { server, logs: { lines, raw }, metrics };
 }

@@ -141,6 +141,10 @@ test("every RPC log line carries trace_id and request_id, and both are echoed to
   }
   t.is(accessLines[0]?.trace_id, "01ARZ3NDEKTSV4RRFFQ69G5FAV");
   t.is(accessLines[1]?.trace_id, traceId);
+  // A failure's line says which PECR error it was, in the words the client got; a success's says nothing more.
+  t.is(accessLines[1]?.error_code, "ERR_BUDGET_EXCEEDED");
+  t.is(accessLines[1]?.error_message, failure.rawMessage);
+  t.false("error_code" in accessLines[0]! || "error_message" in accessLines[0]!);
 });
 
 test("authentication puts the principal in the context, refuses missing credentials, and skips public services", async (t) => {
@@ -163,6 +167,8 @@ test("authentication puts the principal in the context, refuses missing credenti
   t.is(error.rawMessage, "missing x-pecr-principal-id header");
   t.is(error.findDetails(ErrorDetailSchema)[0]?.code, "ERR_POLICY_DENIED");
   t.true(logs.lines.some((line) => line.msg === "rpc" && line.principal_id === "alice"));
+  // The principal is bound to the request's logger once: no line repeats the key.
+  t.true(logs.raw.every((line) => (line.match(/"principal_id":/g) ?? []).length <= 1));
   t.false(JSON.stringify(logs.lines).includes("s3cr3t"));
 
   // Health is public; /metrics is not, when so configured.

@@ -94,3 +94,42 @@ test("aborting the shutdown signal closes the server", async (t) => {
   await server.close();
   await t.throwsAsync(fetch(`${server.url}/healthz`));
 });
+
+test("many calls in flight at once raise no listener-leak warning, and shutdown still reaches every one", async (t) => {
+  // Each call's handler signal listens on the server's shutdown signal until the call ends: 40 calls in flight
+  // are 40 listeners on one signal, which is load, not a leak.
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on("warning", onWarning);
+  t.teardown(() => process.off("warning", onWarning));
+  const inFlight = 40;
+  const allHeld = gate();
+  let held = 0;
+  let aborted = 0;
+  const { server } = await startEchoServer(
+    { shutdownGraceMs: 100 },
+    {
+      beforeStreamMessage: async (index, ctx) => {
+        if (index < 2) return;
+        if (++held === inFlight) allHeld.open();
+        await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+        aborted++;
+        throw ctx.signal.reason;
+      },
+    },
+  );
+  const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
+  const calls = Array.from({ length: inFlight }, async () => {
+    for await (const _ of client.echoStream({ text: "x", repeat: 3 })) {
+      // Held by the server until it shuts down.
+    }
+  });
+  await allHeld.opened;
+  await server.close();
+  const outcomes = await Promise.allSettled(calls);
+  t.is(outcomes.filter((outcome) => outcome.status === "rejected").length, inFlight);
+  t.is(aborted, inFlight);
+  // Warnings are emitted on the next tick.
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(warnings.filter((warning) => warning.startsWith("MaxListenersExceededWarning")), []);
+});
