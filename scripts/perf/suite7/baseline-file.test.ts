@@ -1,0 +1,71 @@
+/**
+ * The regression lock of reference §8.2 and the baseline file it reads.
+ */
+import test from "ava";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BaselineEntry, baselineEntryOf, compareWithBaseline, readBaselineFile, updateBaselineFile } from "./baseline-file.js";
+import { failedToRun, type ScenarioResult } from "./scenario-result.js";
+import type { RegressionFactors } from "./suite-options.js";
+
+const FACTORS: RegressionFactors = { p90Factor: 1.8, p95Factor: 1.8, p99Factor: 1.8, absMs: 400, minRateFactor: 0.85, rateAbsDrop: 5 };
+
+function result(name: string, figures: Partial<ScenarioResult>, group: ScenarioResult["group"] = "baseline"): ScenarioResult {
+  return { ...failedToRun({ name, group, users: 10, expectedLabel: "SUPPORTED" }, "unused"), checks: [], ...figures };
+}
+
+/** The original's recorded baseline (reference §8.3). */
+const ORIGINAL: BaselineEntry = {
+  recordedAt: "2026-02-04T00:00:00.000Z",
+  machine: { cpus: 2, cpuModel: "test", node: "v20" },
+  shape: { users: 10, durationMs: 10_000 },
+  scenarios: { controller_run_mock: { requests: 707, throughput: 70, p50: 141.685, p90: 157.762, p95: 163.933, p99: 177.218, max: 191.139 } },
+};
+
+test("the limits derived from the original's baseline are the reference's: +400 ms dominates, throughput >= 65/s", (t) => {
+  const rows = compareWithBaseline([result("controller_run_mock", { p90: 557, p95: 563, p99: 577, throughput: 65 })], ORIGINAL, FACTORS);
+  const limits = Object.fromEntries(rows.map((row) => [row.metric, Math.round(row.limit * 100) / 100]));
+  t.deepEqual(limits, { p90: 557.76, p95: 563.93, p99: 577.22, throughput: 65 });
+  t.true(rows.every((row) => row.ok));
+});
+
+test("a percentile past its limit or a throughput under its floor is a regression; the factors are honoured", (t) => {
+  const slow = compareWithBaseline([result("controller_run_mock", { p90: 100, p95: 100, p99: 578, throughput: 64.9 })], ORIGINAL, FACTORS);
+  t.deepEqual(slow.filter((row) => !row.ok).map((row) => row.metric), ["p99", "throughput"]);
+  const strict = compareWithBaseline([result("controller_run_mock", { p90: 300, p95: 100, p99: 100, throughput: 70 })], ORIGINAL, { ...FACTORS, absMs: 0 });
+  t.deepEqual(strict.filter((row) => !row.ok).map((row) => row.metric), ["p90"]);
+});
+
+test("only baseline scenarios with a recorded figure are compared", (t) => {
+  const rows = compareWithBaseline(
+    [result("controller_run_mock", { p99: 1 }, "scaling"), result("gateway_fetch_rows", { p99: 1 })],
+    ORIGINAL,
+    FACTORS,
+  );
+  t.deepEqual(rows, []);
+});
+
+test("updating the baseline rewrites the current configuration and keeps the others", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "pecr-baseline-test-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "nested", "suite7.json");
+  t.is(await readBaselineFile(path), undefined);
+  await updateBaselineFile(path, undefined, "pglite+embedded", ORIGINAL);
+  const entry = baselineEntryOf([result("gateway_fetch_rows", { requests: 5, throughput: 12.34567, p90: 2 }), result("echo_bare", {}, "limit")], { users: 10, durationMs: 5000 });
+  t.deepEqual(Object.keys(entry.scenarios), ["gateway_fetch_rows"]);
+  t.is(entry.scenarios.gateway_fetch_rows?.throughput, 12.346);
+  await updateBaselineFile(path, await readBaselineFile(path), "postgres+embedded", entry);
+  const file = await readBaselineFile(path);
+  t.deepEqual(Object.keys(file?.configurations ?? {}).sort(), ["pglite+embedded", "postgres+embedded"]);
+  t.deepEqual(file?.configurations["pglite+embedded"], ORIGINAL);
+  t.true((await readFile(path, "utf8")).endsWith("}\n"));
+});
+
+test("a file that is not a suite7 baseline is refused", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "pecr-baseline-test-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(join(dir, "other.json"), '{"schemaVersion": 2}');
+  await t.throwsAsync(readBaselineFile(join(dir, "other.json")), { message: /not a suite7 baseline/ });
+});

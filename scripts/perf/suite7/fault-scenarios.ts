@@ -1,0 +1,245 @@
+/**
+ * The fault scenarios (reference §8.2 steps 4-7), each under closed-loop load and each judged on every request:
+ * - `opa_unavailable`: the gateway's OPA URL points at a closed port;
+ * - `opa_timeout`: the OPA server accepts connections and never answers (per-attempt timeout 50 ms);
+ * - `postgres_unavailable`: the gateway reaches Postgres through a TCP fault proxy that is cut after the first
+ *   third of the fault duration (a stopped server: connections dropped, new ones refused) for
+ *   `PECR_PERF_PG_OUTAGE_MS`, then restored, and the load goes on for `PECR_PERF_PG_RECOVERY_MS`;
+ * - `pg_statement_timeout`: FetchRows on `safe_customer_view_public_slow` (0.2 s per row) under a 5 ms
+ *   safe-view statement timeout.
+ * The expected terminal mode is SOURCE_UNAVAILABLE (from the RunResponse, or the error's ErrorDetail hint) for
+ * every request within its deadline; around the Postgres outage, requests that ran wholly outside it must get
+ * the healthy mode and those straddling an edge may get either. Afterwards, on a healthy gateway, the ledger
+ * chain must verify and every acknowledged call's events must be present.
+ */
+import { ControllerService } from "#gen/pecr/controller/v1/controller_pb.js";
+import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
+import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
+import { performance } from "node:perf_hooks";
+import { refusingUrl, startSilentServer } from "../../../test/integration/policy/fault-servers.js";
+import type { Acknowledged } from "./call-outcome.js";
+import { createClientPool } from "./load-clients.js";
+import { auditScenario, verifyChain } from "./ledger-audit.js";
+import { LOAD_PRINCIPAL, PLANNER_RUNS } from "./load-scenarios.js";
+import type { PerfStack, StackLayout } from "./perf-stack.js";
+import { type ScenarioResult, type ScenarioRun, type ScenarioSpec, always, check, failedToRun, runScenario } from "./scenario-result.js";
+import type { SuiteOptions } from "./suite-options.js";
+import { controllerRun, fetchRowsCall, gatewayOperator } from "./workloads.js";
+
+const { SOURCE_UNAVAILABLE } = TerminalMode;
+/** The healthy layout between faults: the mock planner's controller only. */
+const HEALTHY: StackLayout = { controllers: ["mock"] };
+/** The statement timeout of the slow-view fault (the reference's value). */
+const SLOW_VIEW_TIMEOUT_MS = "5";
+
+/** A fault scenario's result plus the samples its audit needs. */
+interface FaultRun {
+  readonly run: ScenarioRun;
+  /** Verify on this layout afterwards (the fault's own, when its policy still answers). */
+  readonly auditLayout: StackLayout | "current";
+}
+
+function acknowledgedOf(run: ScenarioRun): Acknowledged[] {
+  return run.samples.flatMap((sample) => (sample.outcome.rpcOk && sample.outcome.ack ? [sample.outcome.ack] : []));
+}
+
+function auditor(stack: PerfStack) {
+  return createClientPool(GatewayService, stack.gatewayUrl, 1, "auditor").forUser(0);
+}
+
+/** Runs the mock planner's Run against the current stack, expecting `expected`. */
+function runLoad(stack: PerfStack, options: SuiteOptions, name: string, overrides: Partial<ScenarioSpec> = {}): Promise<ScenarioRun> {
+  const pool = createClientPool(ControllerService, stack.controllerUrl("mock"), Math.min(options.faultUsers, options.connections), LOAD_PRINCIPAL);
+  return runScenario({
+    name,
+    group: "fault",
+    users: options.faultUsers,
+    durationMs: options.faultDurationMs,
+    warmupMs: 0,
+    deadlineMs: options.runDeadlineMs,
+    expectedLabel: "SOURCE_UNAVAILABLE",
+    expected: always(SOURCE_UNAVAILABLE),
+    request: controllerRun(pool, PLANNER_RUNS.mock.query, options.runDeadlineMs),
+    includeOverrun: true,
+    ...overrides,
+  });
+}
+
+async function opaUnavailable(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
+  await stack.start({ ...HEALTHY, gatewayEnv: { PECR_OPA_URL: await refusingUrl(), PECR_OPA_TIMEOUT_MS: "100" } });
+  return { run: await runLoad(stack, options, "fault_opa_unavailable"), auditLayout: HEALTHY };
+}
+
+async function opaTimeout(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
+  const silent = await startSilentServer();
+  try {
+    await stack.start({ ...HEALTHY, gatewayEnv: { PECR_OPA_URL: silent.url, PECR_OPA_TIMEOUT_MS: "50" } });
+    return { run: await runLoad(stack, options, "fault_opa_timeout"), auditLayout: HEALTHY };
+  } finally {
+    await silent.close();
+  }
+}
+
+async function postgresUnavailable(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
+  await stack.start({ ...HEALTHY, dbThroughProxy: true });
+  const proxy = stack.dbProxy!;
+  const healthy = PLANNER_RUNS.mock.expect;
+  // Window-relative times of the outage's edges: [cutSent, cutDone] and [restoreSent, restoreDone].
+  const edges = { cutSent: Infinity, cutDone: Infinity, restoreSent: Infinity, restoreDone: Infinity };
+  let origin = 0;
+  const now = () => performance.now() - origin;
+  const timers: NodeJS.Timeout[] = [];
+  let schedule: Promise<void> = Promise.resolve();
+  const outage = new Set([SOURCE_UNAVAILABLE]);
+  const normal = new Set([healthy]);
+  const either = new Set([healthy, SOURCE_UNAVAILABLE]);
+  const cutAtMs = options.faultDurationMs / 3;
+  const restoreAtMs = cutAtMs + options.pgOutageMs;
+  const run = await runLoad(stack, options, "fault_postgres_unavailable", {
+    durationMs: restoreAtMs + options.pgRecoveryMs,
+    expectedLabel: `SOURCE_UNAVAILABLE during the outage, ${TerminalMode[healthy]} outside`,
+    expected: (startMs, endMs) => {
+      if (startMs >= edges.cutDone && endMs <= edges.restoreSent) return outage;
+      if (endMs <= edges.cutSent || startMs >= edges.restoreDone + options.recoveryGraceMs) return normal;
+      return either;
+    },
+    onMeasureStart: () => {
+      origin = performance.now();
+      schedule = new Promise<void>((resolve, reject) => {
+        timers.push(
+          setTimeout(() => {
+            edges.cutSent = now();
+            proxy.cut().then(() => (edges.cutDone = now()), reject);
+          }, cutAtMs),
+          setTimeout(() => {
+            edges.restoreSent = now();
+            proxy.restore().then(() => {
+              edges.restoreDone = now();
+              resolve();
+            }, reject);
+          }, restoreAtMs),
+        );
+      });
+    },
+  });
+  for (const timer of timers) clearTimeout(timer);
+  await schedule;
+  const { result, samples } = run;
+  const during = samples.filter((sample) => sample.startMs >= edges.cutDone && sample.endMs <= edges.restoreSent);
+  const after = samples.filter((sample) => sample.startMs >= edges.restoreDone + options.recoveryGraceMs);
+  const failedAfter = after.filter((sample) => sample.outcome.mode !== healthy).length;
+  const duringLatencies = during.map((sample) => sample.endMs - sample.startMs).sort((a, b) => a - b);
+  result.notes.push(
+    `outage ${edges.cutDone.toFixed(0)}-${edges.restoreSent.toFixed(0)} ms: ${during.length} requests wholly inside it (median ${(duringLatencies[Math.floor(duringLatencies.length / 2)] ?? 0).toFixed(0)} ms), ` +
+      `${after.length} started after the restore (${failedAfter} of them not ${TerminalMode[healthy]})`,
+  );
+  check(result, "requests ran inside the outage", during.length > 0, `${during.length} requests`);
+  check(result, "requests after the restore succeed", after.length > 0 && failedAfter === 0, `${after.length - failedAfter} of ${after.length}`);
+  return { run, auditLayout: "current" };
+}
+
+async function pgStatementTimeout(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
+  await stack.start({ controllers: [], gatewayEnv: { PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS: SLOW_VIEW_TIMEOUT_MS } });
+  const pool = createClientPool(GatewayService, stack.gatewayUrl, Math.min(options.faultUsers, options.connections), LOAD_PRINCIPAL);
+  const workload = gatewayOperator(pool, fetchRowsCall("safe_customer_view_public_slow"), options.gatewayDeadlineMs, "s7-slow-view");
+  await workload.prepare(options.faultUsers);
+  const run = await runScenario({
+    name: "fault_pg_statement_timeout",
+    group: "fault",
+    users: options.faultUsers,
+    durationMs: options.faultDurationMs,
+    warmupMs: 0,
+    deadlineMs: options.gatewayDeadlineMs,
+    expectedLabel: "SOURCE_UNAVAILABLE",
+    expected: always(SOURCE_UNAVAILABLE),
+    request: workload.request,
+    includeOverrun: true,
+  });
+  return { run, auditLayout: "current" };
+}
+
+/** A fault scenario that cannot run in this configuration. */
+export interface SkippedScenario {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** Runs every fault scenario on `stack` (left running a healthy layout); `log` reports progress. */
+export async function runFaultScenarios(
+  stack: PerfStack,
+  options: SuiteOptions,
+  log: (line: string) => void,
+): Promise<{ results: ScenarioResult[]; skipped: SkippedScenario[] }> {
+  const faults: { name: string; run: (stack: PerfStack, options: SuiteOptions) => Promise<FaultRun>; skip?: string }[] = [
+    { name: "fault_opa_unavailable", run: opaUnavailable },
+    { name: "fault_opa_timeout", run: opaTimeout },
+    {
+      name: "fault_postgres_unavailable",
+      run: postgresUnavailable,
+      ...(stack.backend === "postgres" ? {} : { skip: "needs a real Postgres behind a TCP fault proxy (set PECR_DB_URL)" }),
+    },
+    {
+      name: "fault_pg_statement_timeout",
+      run: pgStatementTimeout,
+      ...(stack.backend === "postgres" ? {} : { skip: "PGlite runs statements to completion (no statement timeout); set PECR_DB_URL" }),
+    },
+  ];
+  await stack.start(HEALTHY);
+  let head = (await verifyChain(auditor(stack))).headSeq;
+  const results: ScenarioResult[] = [];
+  const skipped: SkippedScenario[] = [];
+  for (const fault of faults) {
+    if (options.faults !== undefined && !options.faults.has(fault.name.replace(/^fault_/, ""))) continue;
+    if (fault.skip !== undefined) {
+      skipped.push({ name: fault.name, reason: fault.skip });
+      continue;
+    }
+    log(`fault: ${fault.name}`);
+    let faultRun: FaultRun;
+    try {
+      faultRun = await fault.run(stack, options);
+    } catch (error) {
+      results.push(failedToRun({ name: fault.name, group: "fault", users: options.faultUsers, expectedLabel: "SOURCE_UNAVAILABLE" }, error));
+      await stack.start(HEALTHY);
+      continue;
+    }
+    const { run, auditLayout } = faultRun;
+    const { result } = run;
+    // A service that died under the fault is a finding of its own (the load then only measured the survivors).
+    for (const service of stack.services()) {
+      const ended = service.process.exited();
+      const detail = ended === undefined ? "still running" : `${ended}: ${service.process.stderrTail().trim().split("\n").slice(-6).join(" | ")}`;
+      check(result, `${service.name} survived the fault`, ended === undefined, detail);
+    }
+    const acknowledged = acknowledgedOf(run);
+    result.notes.push(`modes ${JSON.stringify(result.modes)}, failed RPCs ${JSON.stringify(result.errorCodes)}`);
+    let audit;
+    if (auditLayout === "current") {
+      // The gateway that lived through the fault must answer the auditor without a restart.
+      audit = await auditScenario(auditor(stack), head, acknowledged);
+      check(result, "the gateway answers the auditor after the fault", !audit.rpcFailed, audit.rpcFailed ? (audit.verification.firstBreak ?? audit.problems[0] ?? "") : "VerifyLedger and ListEvents answered");
+      if (audit.rpcFailed) {
+        result.notes.push("audited on a restarted gateway: the one that lived through the fault did not answer");
+        await stack.start(HEALTHY);
+        audit = await auditScenario(auditor(stack), head, acknowledged);
+      }
+    } else {
+      await stack.start(auditLayout);
+      audit = await auditScenario(auditor(stack), head, acknowledged);
+    }
+    if (audit.verification.ok) head = audit.verification.headSeq;
+    check(result, "requests completed", result.requests > 0, `${result.requests} requests`);
+    check(result, "every request got the expected terminal mode", result.wrongMode === 0, `${result.wrongMode} wrong of ${result.requests}: ${JSON.stringify(result.modes)}`);
+    check(result, "every request answered within its deadline", result.late === 0, `${result.late} late, max ${result.max.toFixed(0)} ms`);
+    check(result, "ledger chain verifies", audit.verification.ok, `${audit.verification.eventsVerified} events${audit.verification.firstBreak ? `, ${audit.verification.firstBreak}` : ""}`);
+    check(
+      result,
+      "acknowledged calls' events present",
+      audit.problemCount === 0,
+      `${audit.acknowledged} acknowledged, ${audit.eventsRead} events read${audit.problemCount > 0 ? `; ${audit.problemCount} problems: ${audit.problems.join("; ")}` : ""}`,
+    );
+    results.push(result);
+  }
+  await stack.start(HEALTHY);
+  return { results, skipped };
+}
