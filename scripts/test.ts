@@ -1,6 +1,6 @@
 /**
  * `npm test`: the whole gate, in order: typecheck, buf lint and format, generated-code freshness, vendored
- * protos, then every ava test (unit, integration, e2e). ava runs with its TAP reporter; this script prints one
+ * protos, breaking proto changes, then every ava test (unit, integration, e2e). ava runs with its TAP reporter; this script prints one
  * line per test and ends with the plain summary `N passed, N failed` that CI reads (ava prints none). Each
  * check before ava counts as one test. Extra arguments are passed to ava (e.g. a file glob).
  */
@@ -73,6 +73,7 @@ if (avaArgs.length === 0) {
   await check("buf format", bin("buf"), ["format", "-d", "--exit-code", "--path", "proto/pecr"]);
   await check("gen/ is fresh", bin("tsx"), ["scripts/check-generated.ts"]);
   await check("vendored protos unchanged", bin("tsx"), ["scripts/check-vendored.ts"]);
+  await check("no breaking proto change (buf breaking)", bin("tsx"), ["scripts/check-breaking.ts"]);
 }
 const avaCode = await run(bin("ava"), ["--tap", ...avaArgs], tapLine);
 if (avaCode !== 0 && tally.failed === 0) {

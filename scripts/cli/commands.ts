@@ -20,6 +20,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   serve: { summary: "start the gateway and the controller on embedded defaults (npm start)", load: () => import("./serve.js") },
   gateway: { summary: "run the gateway alone (configured by PECR_* variables)", load: () => import("./gateway.js") },
+  controller: { summary: "run the controller alone, against PECR_GATEWAY_URL", load: () => import("./controller.js") },
   ledger: { summary: "migrate, verify or checkpoint the ledger (migrate | verify | checkpoint)", load: () => import("./ledger.js") },
   "opa-serve": { summary: "serve the policy bundle over OPA's REST Data API (embedded engine)", load: () => import("./opa-serve.js") },
   policy: { summary: "test, evaluate or conformance-check policies (test | eval | conformance)", load: () => import("./policy.js") },

@@ -76,3 +76,45 @@ test("pecr run exits 1 when the controller cannot be reached, and 2 without a qu
   t.is(usage.code, 2);
   t.regex(usage.stderr, /usage: pecr run/);
 });
+
+test("pecr controller serves runs against PECR_GATEWAY_URL, stops on SIGTERM, and refuses to start without a budget", async (t) => {
+  const gateway = await serveFakeGateway();
+  t.teardown(() => gateway.server.close());
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["--import=tsx", "scripts/pecr.ts", "controller"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PECR_LOCAL_AUTH_SHARED_SECRET: "",
+      PECR_GATEWAY_URL: gateway.server.url,
+      PECR_CONTROLLER_BIND_ADDR: "127.0.0.1:0",
+      PECR_BUDGET_DEFAULTS: '{"max_operator_calls":10,"max_bytes":1048576,"max_wallclock_ms":10000,"max_recursion_depth":5,"max_parallelism":4}',
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.teardown(() => child.kill("SIGKILL"));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let stdout = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+      const match = /pecr controller listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`exited ${code} before listening`)));
+  });
+  const result = await pecr(["run", "What are the support hours?", "--url", url]);
+  t.regex(result.stdout, /terminal mode: SUPPORTED$/m);
+  child.kill("SIGTERM");
+  t.is(await exited, 0);
+
+  const { PECR_BUDGET_DEFAULTS: _, ...withoutBudget } = process.env;
+  const refused = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(process.execPath, ["--import=tsx", "scripts/pecr.ts", "controller"], {
+      cwd: ROOT,
+      env: { ...withoutBudget, PECR_GATEWAY_URL: gateway.server.url, PECR_CONTROLLER_BIND_ADDR: "127.0.0.1:0" },
+    }, (error, _stdout, stderr) => resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr }));
+  });
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /^STARTUP_ERROR ERR_MISSING_CONFIG: PECR_BUDGET_DEFAULTS is required$/m);
+});
