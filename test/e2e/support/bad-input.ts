@@ -78,11 +78,7 @@ const INTERNALS = /node_modules|\/work\/|\.ts:\d+|\bat [\w.<>]+ \(|syntax error 
  * bad-input.test.ts). Until fixed, the properties tolerate exactly these answers so that they keep guarding
  * against everything else; remove an entry when its failing test starts passing.
  */
-export const KNOWN_DEFECTS: readonly { readonly id: string; matches(answer: Answer): boolean }[] = [
-  // Malformed binary (bad tag, invalid UTF-8) is decoded before the interceptors and answered Internal
-  // "parse binary: …" instead of InvalidArgument.
-  { id: "binary-decode-internal", matches: (answer) => answer.code === "internal" && answer.message.startsWith("parse binary:") },
-];
+export const KNOWN_DEFECTS: readonly { readonly id: string; matches(answer: Answer): boolean }[] = [];
 
 /** The known defect `answer` shows, if any. */
 export function knownDefect(answer: Answer): string | undefined {

@@ -181,3 +181,60 @@ test("authentication puts the principal in the context, refuses missing credenti
   t.is(metrics.status, 200);
   t.regex(await metrics.text(), /pecr_rpc_server_handled_total\{service="pecr.testing.v1.EchoService",method="Echo",code="ok"\} 1/);
 });
+
+/** Sends raw bytes as one binary request over HTTP/2 and returns the status the server ended it with. */
+async function sendRawBinary(url: string, protocol: "grpc" | "grpc-web" | "connect", message: Uint8Array) {
+  const http2 = await import("node:http2");
+  const enveloped = new Uint8Array(5 + message.length);
+  new DataView(enveloped.buffer).setUint32(1, message.length);
+  enveloped.set(message, 5);
+  const contentType = { grpc: "application/grpc+proto", "grpc-web": "application/grpc-web+proto", connect: "application/proto" }[protocol];
+  const session = http2.connect(url);
+  try {
+    return await new Promise<{ status: string; message: string }>((resolve, reject) => {
+      const request = session.request({
+        ":method": "POST",
+        ":path": "/pecr.testing.v1.EchoService/Echo",
+        "content-type": contentType,
+        ...(protocol === "connect" ? {} : { te: "trailers" }),
+      });
+      const chunks: Buffer[] = [];
+      let headers: Record<string, unknown> = {};
+      request.on("response", (received) => (headers = received));
+      request.on("trailers", (trailers) => (headers = { ...headers, ...trailers }));
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("error", reject);
+      request.on("end", () => {
+        const body = Buffer.concat(chunks);
+        if (protocol === "connect") {
+          const error = JSON.parse(body.toString("utf8")) as { code: string; message: string };
+          resolve({ status: error.code, message: error.message });
+        } else if (protocol === "grpc-web") {
+          // The trailers are the last envelope of the body (flag 0x80), as HTTP/1-style header lines.
+          const text = body.subarray(5).toString("utf8");
+          resolve({ status: /grpc-status:\s*(\d+)/i.exec(text)?.[1] ?? "", message: decodeURIComponent(/grpc-message:\s*(.*)/i.exec(text)?.[1]?.trim() ?? "") });
+        } else {
+          resolve({ status: String(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
+        }
+      });
+      request.end(protocol === "connect" ? message : enveloped);
+    });
+  } finally {
+    session.close();
+  }
+}
+
+test("a request message that does not decode is InvalidArgument on every protocol, and the server keeps serving", async (t) => {
+  const { server, logs } = await startEchoServer();
+  t.teardown(() => server.close());
+  // Field 1 (text) declared 3 bytes long, holding invalid UTF-8.
+  const malformed = new Uint8Array([0x0a, 0x03, 0xff, 0xfe, 0xc0]);
+  const expected = String(Code.InvalidArgument);
+  t.like(await sendRawBinary(server.url, "grpc", malformed), { status: expected });
+  t.like(await sendRawBinary(server.url, "grpc-web", malformed), { status: expected });
+  t.like(await sendRawBinary(server.url, "connect", malformed), { status: "invalid_argument" });
+  t.regex((await sendRawBinary(server.url, "grpc", new Uint8Array([0]))).message, /^parse binary: /);
+  const client = createClient(EchoService, createGrpcTransport({ baseUrl: server.url }));
+  t.is((await client.echo({ text: "still here" })).text, "still here");
+  t.false(logs.lines.some((line) => line.level === "error" || line.level === 50));
+});
