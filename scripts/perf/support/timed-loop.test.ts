@@ -15,6 +15,17 @@ test("requests still running when the window closes are aborted through their si
   t.is(result.elapsedMs, 30);
 });
 
+test("many users waiting on the window's signal raise no listener-leak warning", async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on("warning", onWarning);
+  t.teardown(() => process.off("warning", onWarning));
+  const result = await runTimedLoop({ users: 50, durationMs: 30 }, (_user, _iteration, signal) => untilAborted(signal));
+  t.is(result.issued, 50);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(warnings.filter((name) => name === "MaxListenersExceededWarning"), []);
+});
+
 test("requests completing inside the window are kept with their user and outcome, in window-relative time", async (t) => {
   const result = await runTimedLoop({ users: 2, durationMs: 20 }, async (user, iteration) => {
     await new Promise<void>((resolve) => setImmediate(resolve));

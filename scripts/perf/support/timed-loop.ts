@@ -9,6 +9,7 @@
  * aborted through the signal passed to them, so an overloaded service cannot stretch a run past its duration.
  * With `includeOverrun` (fault scenarios) every request started in the window is kept and waited for instead.
  */
+import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 
 /** Options of a run. */
@@ -63,6 +64,8 @@ export async function runTimedLoop<T>(
   const end = origin + options.durationMs;
   const samples: TimedSample<T>[] = [];
   const closing = new AbortController();
+  // Every user's request in flight listens on this one signal: as many listeners as users, not a leak.
+  setMaxListeners(0, closing.signal);
   let issued = 0;
   const timers = [
     setTimeout(() => options.onMeasureStart?.(), Math.max(0, origin - performance.now())),
