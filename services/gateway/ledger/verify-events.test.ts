@@ -29,19 +29,17 @@ function row(event: SealedEvent): EventRow {
   return {
     seq: event.seq,
     event_hash: event.eventHash,
-    cols: [
-      "main",
-      event.event.eventId,
-      event.eventType,
-      time === undefined ? "" : (time.seconds * 1_000_000n + BigInt(time.nanos / 1000)).toString(),
-      event.event.traceId,
-      event.event.sessionId,
-      event.event.principalId,
-      event.event.policySnapshotId,
-      event.event.requestId,
-      event.prevHash,
-    ],
-    bytes_hex: Buffer.from(event.canonicalBytes).toString("hex"),
+    chain_id: "main",
+    event_id: event.event.eventId,
+    event_type: event.eventType,
+    event_us: time === undefined ? "" : (time.seconds * 1_000_000n + BigInt(time.nanos / 1000)).toString(),
+    trace_id: event.event.traceId,
+    session_id: event.event.sessionId,
+    principal_id: event.event.principalId,
+    policy_snapshot_id: event.event.policySnapshotId,
+    request_id: event.event.requestId,
+    prev_hash: event.prevHash,
+    bytes_b64: Buffer.from(event.canonicalBytes).toString("base64"),
   };
 }
 
@@ -60,16 +58,16 @@ test("an intact page verifies and yields the evidence it vouches for", (t) => {
 });
 
 test("a flipped byte breaks the event's hash", (t) => {
-  const bytes = Buffer.from(rows[2]?.bytes_hex ?? "", "hex");
+  const bytes = Buffer.from(rows[2]?.bytes_b64 ?? "", "base64");
   bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
-  const tampered = rows.map((r, i) => (i === 2 ? { ...r, bytes_hex: bytes.toString("hex") } : r));
+  const tampered = rows.map((r, i) => (i === 2 ? { ...r, bytes_b64: bytes.toString("base64") } : r));
   const result = checkEventPage(tampered, "main", START);
   t.like(result.firstBreak, { seq: 3n, table: "pecr_events", field: "event_hash", actual: rows[2]?.event_hash });
   t.is(result.verified, 2);
 });
 
 test("a column that disagrees with the hashed bytes is reported by name", (t) => {
-  const tampered = rows.map((r, i) => (i === 3 ? { ...r, cols: r.cols.map((c, j) => (j === 7 ? "other-snapshot" : c)) } : r));
+  const tampered = rows.map((r, i) => (i === 3 ? { ...r, policy_snapshot_id: "other-snapshot" } : r));
   t.like(checkEventPage(tampered, "main", START).firstBreak, {
     seq: 4n,
     field: "policy_snapshot_id",
@@ -85,7 +83,7 @@ test("a gap, a broken link and a wrong chain are breaks", (t) => {
 });
 
 test("re-hashed bytes carrying an unknown field are not a canonical event", (t) => {
-  const bytes = Buffer.concat([Buffer.from(rows[0]?.bytes_hex ?? "", "hex"), Buffer.from([0xf8, 0x06, 0x01])]);
-  const forged = { ...rows[0], bytes_hex: bytes.toString("hex"), event_hash: domainHash("pecr.v1.LedgerEvent", bytes) } as EventRow;
+  const bytes = Buffer.concat([Buffer.from(rows[0]?.bytes_b64 ?? "", "base64"), Buffer.from([0xf8, 0x06, 0x01])]);
+  const forged = { ...rows[0], bytes_b64: bytes.toString("base64"), event_hash: domainHash("pecr.v1.LedgerEvent", bytes) } as EventRow;
   t.like(checkEventPage([forged], "main", START).firstBreak, { seq: 1n, field: "canonical_bytes" });
 });

@@ -4,10 +4,9 @@
  * that precede it (read from the previous row's stored `event_hash`), so pages can be checked independently.
  * Cross-table references found in the page are returned for the caller to check.
  */
-import { Buffer } from "node:buffer";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { type LedgerBreak, LedgerBreakSchema, type LedgerEvent, LedgerEventSchema } from "#gen/pecr/v1/ledger_pb.js";
-import { domainHash } from "#core/canonical/domain-hash.js";
+import { decodeBase64AndHash } from "#core/canonical/domain-hash.js";
 import { type ScannedEvent, scanLedgerEvent } from "./event-scan.js";
 import { eventTypeOf } from "./ledger-records.js";
 import { type EventPayload, LEDGER_EVENT_DOMAIN, LEDGER_SCHEMA_VERSION } from "./ledger-types.js";
@@ -15,10 +14,7 @@ import { type EventPayload, LEDGER_EVENT_DOMAIN, LEDGER_SCHEMA_VERSION } from ".
 /** The events table. */
 export const EVENTS_TABLE = "pecr_events";
 
-/**
- * The indexed columns of an events row, in the order of the `cols` array verification selects (`event_time` as decimal
- * microseconds).
- */
+/** The indexed columns of an events row that must agree with the event's hashed bytes, in the order checked. */
 export const EVENT_COLUMNS = [
   "chain_id",
   "event_id",
@@ -32,16 +28,38 @@ export const EVENT_COLUMNS = [
   "prev_hash",
 ] as const;
 
-/** An events row as read for verification: the columns as one text array and the bytes as hex. */
+/**
+ * An events row as read for verification: plain text columns (`event_time` as decimal microseconds in
+ * `event_us`) and the canonical bytes as base64 — with postgres.js, separate text columns and base64 parse in
+ * about 60% of the client time of a text array and hex.
+ */
 export interface EventRow {
   /** seq column. */
   readonly seq: bigint;
   /** event_hash column. */
   readonly event_hash: string;
-  /** The `EVENT_COLUMNS`, in that order. */
-  readonly cols: readonly string[];
-  /** canonical_bytes column, hex-encoded (decoding hex here is faster than the drivers' bytea parsers). */
-  readonly bytes_hex: string;
+  /** chain_id column. */
+  readonly chain_id: string;
+  /** event_id column. */
+  readonly event_id: string;
+  /** event_type column. */
+  readonly event_type: string;
+  /** event_time column, as decimal microseconds since the epoch. */
+  readonly event_us: string;
+  /** trace_id column. */
+  readonly trace_id: string;
+  /** session_id column. */
+  readonly session_id: string;
+  /** principal_id column. */
+  readonly principal_id: string;
+  /** policy_snapshot_id column. */
+  readonly policy_snapshot_id: string;
+  /** request_id column. */
+  readonly request_id: string;
+  /** prev_hash column. */
+  readonly prev_hash: string;
+  /** canonical_bytes column, base64-encoded. */
+  readonly bytes_b64: string;
 }
 
 /** A row in another table that an event vouches for. */
@@ -111,8 +129,6 @@ export function checkEventPage(
   return { verified, references };
 }
 
-const PREV_HASH = EVENT_COLUMNS.indexOf("prev_hash");
-
 const EVENT_TYPES = new Map<string, string>();
 
 /** The event type of a payload case (memoised: it is needed for every event verified). */
@@ -138,13 +154,9 @@ function checkEvent(
     return ledgerBreak(expectedSeq, EVENTS_TABLE, "seq", expectedSeq.toString(), row.seq.toString());
   }
   const seq = row.seq;
-  const buffer = Buffer.from(row.bytes_hex, "hex");
-  // A plain Uint8Array view: protobuf-es slices it, and slicing a Buffer is much slower.
-  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  const recomputed = domainHash(EVENT_DOMAIN, bytes);
+  const { bytes, hash: recomputed } = decodeBase64AndHash(EVENT_DOMAIN, row.bytes_b64);
   if (recomputed !== row.event_hash) return ledgerBreak(seq, EVENTS_TABLE, "event_hash", recomputed, row.event_hash);
-  const storedPrev = row.cols[PREV_HASH] ?? "";
-  if (storedPrev !== prevHash) return ledgerBreak(seq, EVENTS_TABLE, "prev_hash", prevHash, storedPrev);
+  if (row.prev_hash !== prevHash) return ledgerBreak(seq, EVENTS_TABLE, "prev_hash", prevHash, row.prev_hash);
 
   let event: ScannedEvent;
   try {
@@ -159,23 +171,25 @@ function checkEvent(
   if (event.chainId !== chainId) return ledgerBreak(seq, EVENTS_TABLE, "chain_id", event.chainId, chainId);
   if (event.seq !== seq) return ledgerBreak(seq, EVENTS_TABLE, "seq", event.seq.toString(), seq.toString());
   // The hashed bytes are the truth; each indexed column must say the same (in EVENT_COLUMNS order).
-  const cols = row.cols;
+  const type = eventType(event.payloadCase);
   const mismatch: number =
-    cols[0] !== event.chainId ? 0
-    : cols[1] !== event.eventId ? 1
-    : cols[2] !== eventType(event.payloadCase) ? 2
-    : cols[3] !== event.eventTimeMicros ? 3
-    : cols[4] !== event.traceId ? 4
-    : cols[5] !== event.sessionId ? 5
-    : cols[6] !== event.principalId ? 6
-    : cols[7] !== event.policySnapshotId ? 7
-    : cols[8] !== event.requestId ? 8
-    : cols[9] !== event.prevHash ? 9
+    row.chain_id !== event.chainId ? 0
+    : row.event_id !== event.eventId ? 1
+    : row.event_type !== type ? 2
+    : row.event_us !== event.eventTimeMicros ? 3
+    : row.trace_id !== event.traceId ? 4
+    : row.session_id !== event.sessionId ? 5
+    : row.principal_id !== event.principalId ? 6
+    : row.policy_snapshot_id !== event.policySnapshotId ? 7
+    : row.request_id !== event.requestId ? 8
+    : row.prev_hash !== event.prevHash ? 9
     : -1;
   if (mismatch >= 0) {
-    const decoded = [event.chainId, event.eventId, eventType(event.payloadCase), event.eventTimeMicros, event.traceId,
-      event.sessionId, event.principalId, event.policySnapshotId, event.requestId, event.prevHash];
-    return ledgerBreak(seq, EVENTS_TABLE, EVENT_COLUMNS[mismatch] ?? "", decoded[mismatch] ?? "", cols[mismatch] ?? "");
+    const decoded = [event.chainId, event.eventId, type, event.eventTimeMicros, event.traceId, event.sessionId,
+      event.principalId, event.policySnapshotId, event.requestId, event.prevHash];
+    const stored = [row.chain_id, row.event_id, row.event_type, row.event_us, row.trace_id, row.session_id,
+      row.principal_id, row.policy_snapshot_id, row.request_id, row.prev_hash];
+    return ledgerBreak(seq, EVENTS_TABLE, EVENT_COLUMNS[mismatch] ?? "", decoded[mismatch] ?? "", stored[mismatch] ?? "");
   }
   if (event.payloadCase === undefined) return ledgerBreak(seq, EVENTS_TABLE, "event_type", "a payload", "");
   return collectReference(seq, event, references);

@@ -68,6 +68,9 @@ export interface RangeResult {
   readonly last: { readonly seq: bigint; readonly hash: string };
 }
 
+/** Pages of events requested ahead of the one being checked. */
+const PAGES_IN_FLIGHT = 2;
+
 /** Verifies the events `from..to` (inclusive) of a chain and the rows they vouch for. */
 export async function verifyChainRange(
   sql: SqlExecutor,
@@ -83,25 +86,41 @@ export async function verifyChainRange(
     // A missing predecessor is the previous range's break (a lower seq); this range then breaks on prev_hash.
     start = { seq: from - 1n, hash: before?.event_hash ?? "missing" };
   }
-  const fetchPage = (after: bigint) => sql<EventRow>`
-    SELECT seq, event_hash,
-      ARRAY[chain_id, event_id, event_type, pecr_epoch_us(event_time)::text, trace_id, session_id, principal_id,
-        policy_snapshot_id, request_id, prev_hash] AS cols,
-      encode(canonical_bytes, 'hex') AS bytes_hex
-    FROM pecr_events WHERE chain_id = ${chainId} AND seq > ${after} AND seq <= ${to}
-    ORDER BY seq LIMIT ${pageSize}`;
+  // Pages are seq ranges, not `seq > after LIMIT n`: a range reads at most a page of index entries whatever the
+  // planner believes, while a LIMIT on a table without fresh statistics can be planned as a sort of the rest.
+  const fetchPage = (after: bigint) => {
+    const upper = after + BigInt(pageSize) < to ? after + BigInt(pageSize) : to;
+    return {
+      upper,
+      rows: sql<EventRow>`
+        SELECT seq, event_hash, chain_id, event_id, event_type, pecr_epoch_us(event_time)::text AS event_us, trace_id,
+          session_id, principal_id, policy_snapshot_id, request_id, prev_hash, encode(canonical_bytes, 'base64') AS bytes_b64
+        FROM pecr_events WHERE chain_id = ${chainId} AND seq > ${after} AND seq <= ${upper}
+        ORDER BY seq`,
+    };
+  };
 
   const first = new FirstBreak();
   let verified = 0n;
   let last = start;
-  let next: Promise<EventRow[]> | undefined = from <= to ? fetchPage(start.seq) : undefined;
+  // Pages in flight: the server reads the next ones (on other pooled connections) while this thread checks one.
+  const inFlight: { upper: bigint; rows: Promise<EventRow[]> }[] = [];
+  let requestedUpTo = start.seq;
+  const requestMore = () => {
+    while (inFlight.length < PAGES_IN_FLIGHT && requestedUpTo < to) {
+      const page = fetchPage(requestedUpTo);
+      inFlight.push(page);
+      requestedUpTo = page.upper;
+    }
+  };
   try {
-    while (next !== undefined) {
-      const rows = await next;
-      const tail = rows[rows.length - 1];
-      // Fetch the next page while this one is checked.
-      next = tail === undefined || rows.length < pageSize ? undefined : fetchPage(tail.seq);
-      if (tail === undefined) break;
+    requestMore();
+    for (let page = inFlight.shift(); page !== undefined; page = inFlight.shift()) {
+      const rows = await page.rows;
+      // An empty range means the events after `last` are missing: the tail check below reports the first of them
+      // (stopping here also bounds the work when a forged head points far past the chain).
+      if (rows.length === 0) break;
+      requestMore();
       const checked = checkEventPage(rows, chainId, last);
       verified += BigInt(checked.verified);
       first.offer(checked.firstBreak);
@@ -111,8 +130,8 @@ export async function verifyChainRange(
       if (first.value !== undefined) return { firstBreak: first.value, verified, last };
     }
   } finally {
-    // A page still being fetched after an early stop is abandoned.
-    next?.catch(() => undefined);
+    // Pages still being fetched after an early stop are abandoned.
+    for (const page of inFlight) page.rows.catch(() => undefined);
   }
   if (last.seq < to) {
     // The range ends early: its tail is missing (deleted rows, or a head row pointing past the chain).
