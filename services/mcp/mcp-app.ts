@@ -29,7 +29,7 @@ export function createMcpDeps(config: McpConfig, logger: Logger): McpDeps {
 /** Serves one MCP connection over the process's stdin and stdout. */
 export async function serveMcpStdio(config: McpConfig, logger: Logger): Promise<RunningMcp> {
   const deps = createMcpDeps(config, logger);
-  const server = createMcpConnection(deps);
+  const { server, end } = createMcpConnection(deps);
   const transport = new StdioServerTransport();
   const done = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
@@ -42,6 +42,7 @@ export async function serveMcpStdio(config: McpConfig, logger: Logger): Promise<
     done,
     async close() {
       await server.close().catch(() => undefined);
+      await end();
       deps.clients.close();
     },
   };

@@ -2,12 +2,15 @@
  * The gateway session of one MCP connection: opened on the connection's first operator tool call (with the
  * server's budget), reused by later calls, and replaced once when the gateway says it is no longer usable
  * (unknown, finalized, or its token expired). The gateway runs one call per session at a time (a session lease),
- * so the connection's calls are queued here rather than left to contend for the lease and time out.
+ * so the connection's calls are queued here rather than left to contend for the lease and time out. When the
+ * connection ends, its session is finalized with an empty claim map, so the ledger records where it ended and
+ * its token can no longer be used.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Client } from "@connectrpc/connect";
 import type { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import type { Budget } from "#gen/pecr/v1/budget_pb.js";
+import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { errors } from "#core/errors/pecr-error.js";
 import { callOptions } from "./pecr-clients.js";
 
@@ -28,7 +31,16 @@ export interface GatewaySession {
 export interface GatewaySessionHolder {
   /** Runs `call` with the session, opening it first if needed and retrying once on a fresh one if it went stale. */
   use<T>(traceId: string, call: (session: GatewaySession) => Promise<T>): Promise<T>;
+  /**
+   * Ends the holder once the queued calls are done: finalizes the open session (if any) with an empty claim map and
+   * resolves with its id, or undefined when none was open; rejects when the gateway refused (the session then
+   * simply expires). Later `use` calls are refused. Idempotent.
+   */
+  end(traceId: string): Promise<string | undefined>;
 }
+
+/** The generator named in the authorship of the closing claim map. */
+export const MCP_GENERATOR = "pecr-mcp@1";
 
 /** Whether a gateway error means the session itself is no longer usable. */
 function sessionGone(error: unknown): boolean {
@@ -39,6 +51,11 @@ function sessionGone(error: unknown): boolean {
     (connectError.code === Code.FailedPrecondition && message === "session already finalized") ||
     (connectError.code === Code.Unauthenticated && message === "invalid session credentials")
   );
+}
+
+/** `options` with the session token header added. */
+export function withSessionToken<O extends { headers: Record<string, string> }>(options: O, token: string): O {
+  return { ...options, headers: { ...options.headers, [SESSION_TOKEN_HEADER]: token } };
 }
 
 /** Creates the holder. */
@@ -71,12 +88,38 @@ export function createGatewaySessionHolder(gateway: Client<typeof GatewayService
       return call(await session(traceId));
     }
   };
+  const finalize = async (traceId: string): Promise<string | undefined> => {
+    const open = await current?.catch(() => undefined);
+    current = undefined;
+    if (open === undefined) return undefined;
+    await gateway.finalize(
+      {
+        sessionId: open.sessionId,
+        responseText: "",
+        // No claims: the connection asked questions through tools, and answers (if any) came from `ask` runs with
+        // their own sessions. INSUFFICIENT_EVIDENCE is what the gate decides for an empty map anyway.
+        claimMap: {
+          terminalMode: TerminalMode.INSUFFICIENT_EVIDENCE,
+          notes: "MCP connection closed",
+          authorship: { generator: MCP_GENERATOR, aiGenerated: true },
+        },
+      },
+      withSessionToken(callOptions(traceId, timeoutMs), open.token),
+    );
+    return open.sessionId;
+  };
   let queue: Promise<unknown> = Promise.resolve();
+  let ending: Promise<string | undefined> | undefined;
   return {
     use(traceId, call) {
+      if (ending !== undefined) return Promise.reject(errors.sourceUnavailable("MCP connection closed"));
       const result = queue.then(() => run(traceId, call));
       queue = result.catch(() => undefined);
       return result;
+    },
+    end(traceId) {
+      ending ??= queue.then(() => finalize(traceId));
+      return ending;
     },
   };
 }

@@ -77,6 +77,8 @@ export async function startMcpHttpHost(deps: McpDeps, options: McpHttpHostOption
   }
   const maxSessions = options.maxSessions ?? 64;
   const sessions = new Map<string, { readonly transport: StreamableHTTPServerTransport; readonly server: Server }>();
+  // Connections whose gateway session is being finalized.
+  const ending = new Set<Promise<void>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -98,13 +100,16 @@ export async function startMcpHttpHost(deps: McpDeps, options: McpHttpHostOption
     }
     if (!isInitializeRequest(body)) return jsonRpcError(res, 400, "no MCP session: initialize first");
     if (sessions.size >= maxSessions) return jsonRpcError(res, 503, "too many MCP sessions");
-    const server = createMcpConnection(deps);
+    const { server, end } = createMcpConnection(deps);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, { transport, server }),
     });
     transport.onclose = () => {
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+      const ended = end();
+      ending.add(ended);
+      void ended.finally(() => ending.delete(ended));
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
@@ -131,6 +136,8 @@ export async function startMcpHttpHost(deps: McpDeps, options: McpHttpHostOption
         await server.close().catch(() => undefined);
       }
       sessions.clear();
+      // Gateway sessions of closed connections are finalized before the clients close.
+      await Promise.all(ending);
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -34,8 +34,19 @@ export function listedTools(deps: McpDeps): Tool[] {
   }));
 }
 
-/** Creates the MCP server of one connection. */
-export function createMcpConnection(deps: McpDeps): Server {
+/** One connection: its MCP server, and how to end it. */
+export interface McpConnection {
+  /** The MCP server to connect a transport to. */
+  readonly server: Server;
+  /**
+   * Ends the connection's gateway session (finalized with an empty claim map, after queued calls) and logs the
+   * outcome; never rejects. Call it when the transport closes.
+   */
+  end(): Promise<void>;
+}
+
+/** Creates one MCP connection. */
+export function createMcpConnection(deps: McpDeps): McpConnection {
   const server = new Server(MCP_SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   let caller: Promise<DescribeCallerResponse> | undefined;
   const connection: ConnectionContext = {
@@ -60,5 +71,17 @@ export function createMcpConnection(deps: McpDeps): Server {
       signal: extra.signal,
     }),
   );
-  return server;
+  return {
+    server,
+    async end() {
+      const traceId = deps.newTraceId();
+      try {
+        const sessionId = await connection.session.end(traceId);
+        if (sessionId !== undefined) deps.logger.info({ session_id: sessionId, trace_id: traceId }, "mcp.session_finalized");
+      } catch (error) {
+        // The session expires with its token; the connection is gone either way.
+        deps.logger.warn({ err: error, trace_id: traceId }, "mcp.session_finalize_failed");
+      }
+    },
+  };
 }

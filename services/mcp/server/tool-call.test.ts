@@ -58,7 +58,10 @@ function setup(record: (outcome: McpOutcome) => McpOutcome | Error, kind = Princ
     close: () => undefined,
   } as unknown as PecrClients;
   const deps: McpDeps = { config, clients, logger: pino({ enabled: false }), newTraceId: () => "01ARZ3NDEKTSV4RRFFQ69G5FAV" };
-  const session: GatewaySessionHolder = { use: (_trace, call) => call({ sessionId: "s", traceId: "t", token: "k" }) };
+  const session: GatewaySessionHolder = {
+    use: (_trace, call) => call({ sessionId: "s", traceId: "t", token: "k" }),
+    end: async () => "s",
+  };
   const connection: ConnectionContext = {
     client: () => ({ name: "client", version: "1" }),
     caller: () => clients.audit.describeCaller({}),

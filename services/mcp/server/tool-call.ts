@@ -37,7 +37,7 @@ import { argumentsHash, argumentsHashOfMalformed } from "../tools/arguments-hash
 import { findTool, type ParsedCall } from "../tools/tool-catalogue.js";
 import { askResult, errorResult, failureOf, operatorResult, type ToolFailure } from "../tools/tool-results.js";
 import type { GatewaySessionHolder } from "../gateway/gateway-session.js";
-import { SESSION_TOKEN_HEADER } from "../gateway/gateway-session.js";
+import { withSessionToken } from "../gateway/gateway-session.js";
 import { callOptions } from "../gateway/pecr-clients.js";
 import type { McpDeps } from "./mcp-deps.js";
 
@@ -198,8 +198,7 @@ async function runOperator(
   const { gateway } = deps.clients;
   const grant = deps.config.grant;
   return connection.session.use(traceId, async (session) => {
-    const options = callOptions(traceId, deps.config.callTimeoutMs, signal);
-    const call = { ...options, headers: { ...options.headers, [SESSION_TOKEN_HEADER]: session.token } };
+    const call = withSessionToken(callOptions(traceId, deps.config.callTimeoutMs, signal), session.token);
     const sessionId = session.sessionId;
     const selected = params.params;
     switch (selected.case) {

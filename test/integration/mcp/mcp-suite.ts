@@ -15,6 +15,7 @@ import { create, type JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { newUlid } from "#core/observability/request-ids.js";
 import { RunResponseSchema } from "#gen/pecr/controller/v1/controller_pb.js";
@@ -22,6 +23,7 @@ import { McpApprovalState, McpAuditService } from "#gen/pecr/gateway/v1/mcp_audi
 import { ClaimStatus, TextOrigin } from "#gen/pecr/v1/claim_pb.js";
 import { type McpEnforcementEvent, McpEnforcementEventSchema } from "#gen/pecr/v1/ledger_pb.js";
 import { McpOutcome, McpRule } from "#gen/pecr/v1/mcp_pb.js";
+import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { argumentsHash } from "../../../services/mcp/tools/arguments-hash.js";
 import type { Backend } from "../../support/gateway-harness.js";
 import { type FakeController, startFakeController } from "./support/fake-controller.js";
@@ -77,6 +79,23 @@ async function onlyEvent(t: ExecutionContext, stack: McpStack, traceId: string):
   const events = await eventsOf(stack, traceId);
   t.is(events.length, 1, `enforcement events of trace ${traceId}`);
   return events[0] as McpEnforcementEvent;
+}
+
+/** The gateway session an operator tool call ran in (the first session event of its trace). */
+async function sessionOfTrace(stack: McpStack, traceId: string): Promise<string> {
+  const page = await stack.gateway.client("auditor").listEvents({ traceId, pageSize: 1000 });
+  return page.events.map((record) => record.event?.sessionId ?? "").find((id) => id !== "") ?? "";
+}
+
+/** The FINALIZE_RESULT event of `sessionId`, waited for up to 10 s (connections end asynchronously). */
+async function finalizeResultOf(stack: McpStack, sessionId: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const page = await stack.gateway.client("auditor").listEvents({ sessionId, pageSize: 1000 });
+    const found = page.events.find((record) => record.event?.payload.case === "finalizeResult");
+    if (found !== undefined || Date.now() > deadline) return found?.event?.payload.case === "finalizeResult" ? found.event.payload.value : undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** `pecr mcp approve|approval ...` as a child process. */
@@ -298,6 +317,31 @@ export function registerMcpSuite(test: TestFn<McpSuiteContext>, backend: Backend
     t.like(await onlyEvent(t, stack, traceId), { outcome: McpOutcome.ALLOWED, toolName: "ask" });
     const search = await callTool(client, "search", { query: "support" });
     t.true((structured(search.result).evidence_unit_ids as unknown[]).length > 0);
+    // The client hangs up (closes the server's stdin): the server finalizes its gateway session before it exits.
+    const sessionId = await sessionOfTrace(stack, search.traceId);
+    t.not(sessionId, "");
+    await client.close();
+    t.like(await finalizeResultOf(stack, sessionId), { terminalMode: TerminalMode.INSUFFICIENT_EVIDENCE });
+  });
+
+  test.serial(`${backend}: when an MCP connection over HTTP ends, its gateway session is finalized and its calls stop`, async (t) => {
+    const { stack } = t.context;
+    const server = await stack.startHttpMcp(stack.mcpEnv("dev", DEV_ENV));
+    const client = await stack.httpClient(server.url as string);
+    const first = await callTool(client, "fetch_span", { object_id: PUBLIC_DOC, start_byte: 0, end_byte: 40 });
+    t.falsy(first.result.isError, JSON.stringify(first.result.content));
+    const second = await callTool(client, "fetch_span", { object_id: PUBLIC_DOC, start_byte: 0, end_byte: 20 });
+    t.falsy(second.result.isError, JSON.stringify(second.result.content));
+    const sessionId = await sessionOfTrace(stack, first.traceId);
+    t.not(sessionId, "");
+    const eventsOfCase = async (payloadCase: string) =>
+      (await stack.gateway.client("auditor").listEvents({ sessionId, pageSize: 1000 })).events.filter((record) => record.event?.payload.case === payloadCase);
+    t.is((await eventsOfCase("operatorCall")).length, 2, "both calls ran in the connection's one gateway session");
+    const finalizeEvents = () => eventsOfCase("finalizeResult");
+    t.is((await finalizeEvents()).length, 0, "still open while connected");
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    t.like(await finalizeResultOf(stack, sessionId), { terminalMode: TerminalMode.INSUFFICIENT_EVIDENCE, claimsTotal: 0 });
+    t.is((await finalizeEvents()).length, 1);
   });
 
   test.serial(`${backend}: afterwards the chain verifies, MCP events and approvals included`, async (t) => {

@@ -33,7 +33,16 @@ export function arbitraryJson(maxDepth = 2): fc.Arbitrary<JsonValue> {
 
 /** A JSON object (the TS form of google.protobuf.Struct). */
 export function arbitraryJsonObject(maxDepth = 2): fc.Arbitrary<{ [key: string]: JsonValue }> {
-  return fc.dictionary(fc.string({ unit: "binary", maxLength: 6 }), arbitraryJson(maxDepth), { maxKeys: 4 });
+  return fc.dictionary(objectKey(fc.string({ unit: "binary", maxLength: 6 })), arbitraryJson(maxDepth), { maxKeys: 4 });
+}
+
+/**
+ * Keys of generated maps and JSON objects, without `__proto__`: protobuf-es decodes map entries by assignment, so
+ * such a key never survives a decode (it is not a key PECR can receive), and a round-trip property would fail on
+ * the decoder, not the encoding.
+ */
+function objectKey(key: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return key.filter((value) => value !== "__proto__");
 }
 
 /** Arbitrary value of a singular scalar. */
@@ -124,7 +133,7 @@ function fieldValue(field: DescField, depth: number, maxItems: number): fc.Arbit
       }
       break;
     case "map": {
-      const key = arbitraryScalar(field.mapKey).map((value) => String(value));
+      const key = objectKey(arbitraryScalar(field.mapKey).map((value) => String(value)));
       const value =
         field.mapKind === "scalar"
           ? arbitraryScalar(field.scalar)
