@@ -417,6 +417,19 @@ export function registerLedgerSuite(backend: LedgerBackend): void {
     t.like((await ledger.verify()).firstBreak, { seq: 5n, table: "pecr_events", field: "seq", expected: "5", actual: "6" });
   });
 
+  test(`${name}: verified in small pages, whole missing pages and a head far past the chain are found at the first gap`, async (t) => {
+    const { fresh, ledger, ids } = await setUp(t);
+    await populate(ledger, ids, 6);
+    t.like(await ledger.verify({ pageSize: 3 }), { ok: true });
+    // Events 4..9 are two whole pages of three: the first missing event is the break.
+    await tamper(fresh.owner, (tx) => tx`DELETE FROM pecr_events WHERE seq BETWEEN 4 AND 9`);
+    t.like((await ledger.verify({ pageSize: 3 })).firstBreak, { seq: 4n, table: "pecr_events", field: "seq" });
+    // A head row claiming a trillion events does not make verification read a trillion empty pages (it would
+    // never finish): it stops at the first empty one.
+    await tamper(fresh.owner, (tx) => tx`UPDATE pecr_chain_head SET seq = 1000000000000`);
+    t.like((await ledger.verify({ pageSize: 3 })).firstBreak, { seq: 4n, table: "pecr_events", field: "seq" });
+  });
+
   test(`${name}: two swapped events are detected at the first of them`, async (t) => {
     const { fresh, ledger, ids } = await setUp(t);
     await populate(ledger, ids, 6);
