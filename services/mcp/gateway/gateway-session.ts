@@ -89,12 +89,12 @@ export function createGatewaySessionHolder(gateway: Client<typeof GatewayService
     }
   };
   const finalize = async (traceId: string): Promise<string | undefined> => {
-    const open = await current?.catch(() => undefined);
+    const opened = await current?.catch(() => undefined);
     current = undefined;
-    if (open === undefined) return undefined;
+    if (opened === undefined) return undefined;
     await gateway.finalize(
       {
-        sessionId: open.sessionId,
+        sessionId: opened.sessionId,
         responseText: "",
         // No claims: the connection asked questions through tools, and answers (if any) came from `ask` runs with
         // their own sessions. INSUFFICIENT_EVIDENCE is what the gate decides for an empty map anyway.
@@ -104,9 +104,9 @@ export function createGatewaySessionHolder(gateway: Client<typeof GatewayService
           authorship: { generator: MCP_GENERATOR, aiGenerated: true },
         },
       },
-      withSessionToken(callOptions(traceId, timeoutMs), open.token),
+      withSessionToken(callOptions(traceId, timeoutMs), opened.token),
     );
-    return open.sessionId;
+    return opened.sessionId;
   };
   let queue: Promise<unknown> = Promise.resolve();
   let ending: Promise<string | undefined> | undefined;
