@@ -4,7 +4,7 @@
  * `/readyz`. Every call takes its credential/correlation headers and deadline from the caller: the client holds no
  * per-run state.
  */
-import { type DescMessage, type MessageShape, create, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { type CallOptions, type Transport, createClient } from "@connectrpc/connect";
 import { errors } from "#core/errors/pecr-error.js";
@@ -23,7 +23,7 @@ import {
 } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import type { Budget, BudgetUsage } from "#gen/pecr/v1/budget_pb.js";
 import type { ClaimMap } from "#gen/pecr/v1/claim_pb.js";
-import { type EvidenceUnit, type EvidenceUnitRef, EvidenceUnitRefSchema, type SourceVersion } from "#gen/pecr/v1/evidence_pb.js";
+import type { EvidenceUnit, EvidenceUnitRef, SourceVersion } from "#gen/pecr/v1/evidence_pb.js";
 import type { OperatorParams } from "#gen/pecr/v1/operator_pb.js";
 import { type OperatorName, operatorOf } from "../planners/operators.js";
 
@@ -182,12 +182,3 @@ export function createGatewayClient(transport: Transport): GatewayClient {
   };
 }
 
-/** Refs (never content) of evidence units, for stream events and `RunResponse.cited_evidence`. */
-export function refOf(unit: EvidenceUnit): EvidenceUnitRef {
-  return create(EvidenceUnitRefSchema, {
-    evidenceUnitId: unit.evidenceUnitId,
-    sourceSystem: unit.sourceSystem,
-    objectId: unit.objectId,
-    versionId: unit.versionId,
-  });
-}

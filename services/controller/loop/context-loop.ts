@@ -15,7 +15,8 @@ import type { Budget } from "#gen/pecr/v1/budget_pb.js";
 import type { EvidenceUnitRef } from "#gen/pecr/v1/evidence_pb.js";
 import { type OperatorParams, OperatorParamsSchema } from "#gen/pecr/v1/operator_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
-import { type OperatorResult, refOf } from "../gateway/gateway-client.js";
+import { refOf } from "#core/evidence/evidence-ref.js";
+import type { OperatorResult } from "../gateway/gateway-client.js";
 import { classifyGatewayError } from "../gateway/gateway-errors.js";
 import { operatorOf } from "../planners/operators.js";
 

@@ -2,8 +2,7 @@
  * Shared pieces of the document (fs corpus) operators: resolving a document at the session's as_of time and
  * describing a text span as evidence.
  */
-import { create } from "@bufbuild/protobuf";
-import { type EvidenceUnit, EvidenceUnitRefSchema, type EvidenceUnitRef } from "#gen/pecr/v1/evidence_pb.js";
+import type { EvidenceUnit } from "#gen/pecr/v1/evidence_pb.js";
 import { errors } from "#core/errors/pecr-error.js";
 import { parseObjectId } from "../adapters/fs-corpus/object-id.js";
 import { buildEvidenceUnit } from "../evidence/evidence-builder.js";
@@ -46,12 +45,3 @@ export function spanEvidence(context: ExecuteContext, objectId: string, versionI
   });
 }
 
-/** The ref of an evidence unit. */
-export function refOf(unit: EvidenceUnit): EvidenceUnitRef {
-  return create(EvidenceUnitRefSchema, {
-    evidenceUnitId: unit.evidenceUnitId,
-    sourceSystem: unit.sourceSystem,
-    objectId: unit.objectId,
-    versionId: unit.versionId,
-  });
-}

@@ -10,7 +10,8 @@ import { canonicalBytes } from "#core/canonical/canonical-encoding.js";
 import { errors } from "#core/errors/pecr-error.js";
 import type { SourceVersionRecord } from "../ledger/ledger-types.js";
 import { decodeUtf8, selectSpan } from "../adapters/fs-corpus/text-span.js";
-import { documentAt, refOf, spanEvidence } from "./documents.js";
+import { refOf } from "#core/evidence/evidence-ref.js";
+import { documentAt, spanEvidence } from "./documents.js";
 import { mayRead } from "./egress-check.js";
 import type { OperatorDefinition } from "./operator-definition.js";
 
