@@ -8,16 +8,10 @@ import type { LedgerVerification, SignedLedgerCheckpoint } from "#gen/pecr/v1/le
 import { errors, PecrError } from "#core/errors/pecr-error.js";
 import { type CheckpointSigner, writeCheckpoint } from "./checkpoints.js";
 import type { LedgerDatabase } from "./database.js";
-import {
-  type CheckpointPolicy,
-  createGroupCommitWriter,
-  type GroupCommitOptions,
-  type GroupCommitStats,
-} from "./group-commit.js";
+import { createGroupCommitWriter, type GroupCommitOptions, type GroupCommitStats } from "./group-commit.js";
 import * as reads from "./ledger-reads.js";
 import type {
   CommitResult,
-  EvidencePayloadMode,
   LoadedSession,
   StoredEvent,
   StoredEvidence,
@@ -35,23 +29,8 @@ import {
 } from "./session-lease.js";
 import { verifyLedger, type VerifyOptions } from "./verify-ledger.js";
 
-/** How the ledger writes. */
-export interface LedgerOptions {
-  /** The database (migrated). */
-  readonly db: LedgerDatabase;
-  /** The chain (default `main`). */
-  readonly chainId?: string | undefined;
-  /** Evidence storage mode (default metadata-only). */
-  readonly evidencePayloads?: EvidencePayloadMode | undefined;
-  /** Most units per batch. */
-  readonly maxBatchUnits?: number | undefined;
-  /** Most events per batch. */
-  readonly maxBatchEvents?: number | undefined;
-  /** Automatic signed checkpoints. */
-  readonly checkpoints?: CheckpointPolicy | undefined;
-  /** Hook inside each batch transaction before commit (see `GroupCommitOptions.beforeCommit`). */
-  readonly beforeCommit?: GroupCommitOptions["beforeCommit"];
-}
+/** How the ledger writes: the group-commit writer's options, passed through (`db` must be migrated). */
+export type LedgerOptions = GroupCommitOptions;
 
 /** The ledger. */
 export interface Ledger {
