@@ -11,32 +11,10 @@ import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createEmbeddedEngine } from "../../services/gateway/policy/embedded-engine.js";
 import type { PolicyEngine, PolicyInput } from "../../services/gateway/policy/policy-engine.js";
+import { samplePolicyInput } from "../../services/gateway/policy/testing/sample-policy-input.js";
 
 function input(overrides: Partial<PolicyInput>): PolicyInput {
-  return {
-    action: "operator_call",
-    principal_id: "dev",
-    tenant_id: "tenant-a",
-    roles: [],
-    attributes: { department: "support", region: "eu" },
-    principal_kind: "human",
-    policy_snapshot_hash: "a".repeat(64),
-    policy_bundle_hash: "b".repeat(64),
-    as_of_time: "2026-01-01T00:00:00Z",
-    request_id: "req-bench",
-    trace_id: "01J00000000000000000000000",
-    session_id: "session-1",
-    policy_snapshot_id: "snapshot-1",
-    budget_hash: null,
-    op_name: "search",
-    params_hash: "c".repeat(64),
-    params_bytes: 64,
-    object_id: null,
-    view_id: null,
-    fields_hash: null,
-    filter_fingerprint: null,
-    ...overrides,
-  };
+  return samplePolicyInput({ attributes: { department: "support", region: "eu" }, request_id: "req-bench", params_bytes: 64, ...overrides });
 }
 
 const SCENARIOS: readonly { readonly name: string; readonly input: PolicyInput }[] = [

@@ -3,9 +3,7 @@
  * directory — or a real Postgres schema when `PECR_TEST_DB_URL` is given to `backend: "postgres"` — and a
  * Connect client over HTTP/2. Everything is torn down with the test file.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
@@ -15,6 +13,7 @@ import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { type GatewayApp, startGateway } from "../../services/gateway/gateway-app.js";
 import type { PolicyEngine } from "../../services/gateway/policy/policy-engine.js";
 import type { Clock } from "../../services/gateway/runtime/gateway-deps.js";
+import { createGatewayWorkspace, createTestSchema } from "./gateway-workspace.js";
 
 /** Which ledger backend a harness runs on. */
 export type Backend = "pglite" | "postgres";
@@ -49,39 +48,16 @@ export interface HarnessOptions {
   readonly clock?: Clock;
 }
 
-let schemaCounter = 0;
-
 /** Starts a gateway. */
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
-  const dir = mkdtempSync(join(tmpdir(), "pecr-gateway-"));
-  const corpusDir = join(dir, "corpus");
-  cpSync(new URL("../../fixtures/fs_corpus", import.meta.url), corpusDir, { recursive: true });
+  const { dir, corpusDir, env } = createGatewayWorkspace("pecr-gateway-");
   const logs: string[] = [];
   const logger: Logger = createLogger({ service: "pecr-gateway", destination: { write: (line: string) => void logs.push(line) } });
-
-  const env: Record<string, string> = {
-    PECR_AUTH_MODE: "local",
-    PECR_DATA_DIR: join(dir, "data"),
-    PECR_FS_CORPUS_PATH: corpusDir,
-    PECR_POLICY_BUNDLE_DIR: new URL("../../opa/bundle", import.meta.url).pathname,
-    PECR_RATE_LIMIT_SESSIONS_PER_WINDOW: "0",
-    PECR_RATE_LIMIT_OPERATORS_PER_WINDOW: "0",
-    PECR_RATE_LIMIT_FINALIZE_PER_WINDOW: "0",
-    PECR_RATE_LIMIT_AUDIT_PER_WINDOW: "0",
-    // Generous: these suites test behaviour, not latency, and CI machines are shared (the statement-timeout
-    // fault itself is exercised by the performance suite).
-    PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS: "10000",
-  };
-  let sql: postgres.Sql | undefined;
-  let schema: string | undefined;
-  if (options.backend === "postgres") {
-    const url = process.env.PECR_TEST_DB_URL;
-    if (url === undefined || url === "") throw new Error("PECR_TEST_DB_URL is not set");
-    schema = `pecr_test_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
-    sql = postgres(url, { onnotice: () => undefined, connection: { search_path: schema } });
-    await sql.unsafe(`CREATE SCHEMA ${schema}`);
-    Object.assign(env, { PECR_DB_URL: url, PECR_DB_SCHEMA: schema, PECR_LOAD_FIXTURES: "1" });
-  }
+  // Generous: these suites test behaviour, not latency, and CI machines are shared (the statement-timeout fault
+  // itself is exercised by the performance suite).
+  env.PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS = "10000";
+  const schema = options.backend === "postgres" ? await createTestSchema("pecr_test") : undefined;
+  if (schema !== undefined) Object.assign(env, { PECR_DB_URL: schema.url, PECR_DB_SCHEMA: schema.name, PECR_LOAD_FIXTURES: "1" });
   Object.assign(env, options.env);
 
   const app = await startGateway({
@@ -91,13 +67,12 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const transport = createGrpcTransport({ baseUrl: app.server.url });
   return {
     app,
     url: app.server.url,
     corpusDir,
     logs,
-    sql,
+    sql: schema?.sql,
     client(principalId) {
       const principal: Interceptor = (next) => (request) => {
         request.header.set("x-pecr-principal-id", principalId);
@@ -107,11 +82,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     },
     async close() {
       await app.close();
-      void transport;
-      if (sql !== undefined && schema !== undefined) {
-        await sql.unsafe(`DROP SCHEMA ${schema} CASCADE`);
-        await sql.end();
-      }
+      await schema?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

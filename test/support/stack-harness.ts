@@ -5,9 +5,7 @@
  * (data directory or schema kept), and its Postgres connection can run through a TCP fault proxy that a test
  * cuts and restores. Everything is removed by `close()`.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import postgres from "postgres";
@@ -20,6 +18,7 @@ import { readControllerConfig } from "../../services/controller/config/controlle
 import { type GatewayApp, startGateway } from "../../services/gateway/gateway-app.js";
 import type { PolicyEngine } from "../../services/gateway/policy/policy-engine.js";
 import type { Backend } from "./gateway-harness.js";
+import { createGatewayWorkspace, createTestSchema } from "./gateway-workspace.js";
 import { type TcpFaultProxy, startTcpFaultProxy } from "./tcp-fault-proxy.js";
 
 /**
@@ -92,8 +91,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-let schemaCounter = 0;
-
 /** Request headers of `caller`. */
 export function callerHeaders(caller: Caller): Record<string, string> {
   return typeof caller === "string" ? { "x-pecr-principal-id": caller } : { ...caller };
@@ -119,23 +116,10 @@ export function controllerClient(url: string, caller: Caller): Client<typeof Con
 /** Starts a gateway and one controller on it. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const backend = options.backend ?? "pglite";
-  const dir = mkdtempSync(join(tmpdir(), "pecr-stack-"));
-  const corpusDir = join(dir, "corpus");
-  cpSync(new URL("../../fixtures/fs_corpus", import.meta.url), corpusDir, { recursive: true });
+  const { dir, corpusDir, env: workspaceEnv } = createGatewayWorkspace("pecr-stack-");
   const gatewayLogs: string[] = [];
-  const gatewayEnv: Record<string, string> = {
-    PECR_AUTH_MODE: "local",
-    PECR_DATA_DIR: join(dir, "data"),
-    PECR_FS_CORPUS_PATH: corpusDir,
-    PECR_POLICY_BUNDLE_DIR: new URL("../../opa/bundle", import.meta.url).pathname,
-    PECR_RATE_LIMIT_SESSIONS_PER_WINDOW: "0",
-    PECR_RATE_LIMIT_OPERATORS_PER_WINDOW: "0",
-    PECR_RATE_LIMIT_FINALIZE_PER_WINDOW: "0",
-    PECR_RATE_LIMIT_AUDIT_PER_WINDOW: "0",
-    ...STACK_GATEWAY_TIMEOUTS,
-  };
+  const gatewayEnv: Record<string, string> = { ...workspaceEnv, ...STACK_GATEWAY_TIMEOUTS };
   let sql: postgres.Sql | undefined;
-  let schema: string | undefined;
   let dbProxy: TcpFaultProxy | undefined;
   const cleanup: (() => Promise<unknown>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   const controllers: StackController[] = [];
@@ -171,17 +155,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     if (backend === "postgres") {
-      const url = process.env.PECR_TEST_DB_URL;
-      if (url === undefined || url === "") throw new Error("PECR_TEST_DB_URL is not set");
-      const schemaName = `pecr_e2e_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
-      schema = schemaName;
-      const direct = postgres(url, { onnotice: () => undefined, connection: { search_path: schemaName } });
-      sql = direct;
-      await direct.unsafe(`CREATE SCHEMA ${schemaName}`);
-      cleanup.push(async () => {
-        await direct.unsafe(`DROP SCHEMA ${schemaName} CASCADE`);
-        await direct.end();
-      });
+      const schema = await createTestSchema("pecr_e2e");
+      sql = schema.sql;
+      cleanup.push(() => schema.drop());
+      const url = schema.url;
       let gatewayDbUrl = url;
       if (options.dbFaultProxy) {
         const target = new URL(url);
@@ -192,7 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         target.port = String(proxy.port);
         gatewayDbUrl = target.toString();
       }
-      Object.assign(gatewayEnv, { PECR_DB_URL: gatewayDbUrl, PECR_DB_SCHEMA: schemaName, PECR_LOAD_FIXTURES: "1" });
+      Object.assign(gatewayEnv, { PECR_DB_URL: gatewayDbUrl, PECR_DB_SCHEMA: schema.name, PECR_LOAD_FIXTURES: "1" });
     }
     Object.assign(gatewayEnv, options.gatewayEnv);
     gatewayApp = await startGatewayApp();

@@ -5,35 +5,8 @@ import test from "ava";
 import { PecrError } from "#core/errors/pecr-error.js";
 import { loadBundle } from "./bundle.js";
 import { createEmbeddedEngine } from "./embedded-engine.js";
-import type { PolicyInput } from "./policy-engine.js";
+import { samplePolicyInput } from "./testing/sample-policy-input.js";
 import { RegoUnsupportedError } from "./rego/errors.js";
-
-function input(overrides: Partial<PolicyInput>): PolicyInput {
-  return {
-    action: "operator_call",
-    principal_id: "dev",
-    tenant_id: "tenant-a",
-    roles: [],
-    attributes: {},
-    principal_kind: "human",
-    policy_snapshot_hash: "a".repeat(64),
-    policy_bundle_hash: "b".repeat(64),
-    as_of_time: "2026-01-01T00:00:00Z",
-    request_id: "req-1",
-    trace_id: "trace-1",
-    session_id: "session-1",
-    policy_snapshot_id: "snapshot-1",
-    budget_hash: null,
-    op_name: "search",
-    params_hash: "c".repeat(64),
-    params_bytes: 10,
-    object_id: null,
-    view_id: null,
-    fields_hash: null,
-    filter_fingerprint: null,
-    ...overrides,
-  };
-}
 
 async function policyDir(t: { teardown(f: () => Promise<void>): void }, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "pecr-engine-"));
@@ -47,26 +20,26 @@ test("the repository policy decides grants, redactions and the default deny", as
   t.teardown(() => engine.close());
   t.is(engine.kind, "embedded");
   t.is(engine.bundleHash, (await loadBundle("opa/bundle")).hash);
-  t.deepEqual(await engine.decide(input({})), { allow: true, cacheable: true, reason: "operator_call_dev", redaction: undefined });
-  t.deepEqual(await engine.decide(input({ principal_id: "support", op_name: "fetch_rows", view_id: "safe_customer_view_public" })), {
+  t.deepEqual(await engine.decide(samplePolicyInput({})), { allow: true, cacheable: true, reason: "operator_call_dev", redaction: undefined });
+  t.deepEqual(await engine.decide(samplePolicyInput({ principal_id: "support", op_name: "fetch_rows", view_id: "safe_customer_view_public" })), {
     allow: true,
     cacheable: true,
     reason: "operator_call_support_db",
     redaction: { kind: "deny_fields", fields: ["admin_note", "injection_note"] },
   });
-  t.deepEqual(await engine.decide(input({ principal_id: "u-1", roles: ["pecr:guest"], action: "create_session" })), {
+  t.deepEqual(await engine.decide(samplePolicyInput({ principal_id: "u-1", roles: ["pecr:guest"], action: "create_session" })), {
     allow: true,
     cacheable: false,
     reason: "create_session_guest",
     redaction: undefined,
   });
-  t.deepEqual(await engine.decide(input({ principal_id: "guest" })), {
+  t.deepEqual(await engine.decide(samplePolicyInput({ principal_id: "guest" })), {
     allow: false,
     cacheable: false,
     reason: "default_deny",
     redaction: undefined,
   });
-  t.like(await engine.decide(input({ tenant_id: "" })), { allow: false, reason: "default_deny" });
+  t.like(await engine.decide(samplePolicyInput({ tenant_id: "" })), { allow: false, reason: "default_deny" });
   t.true(await engine.ready());
 });
 
@@ -84,27 +57,27 @@ test("conflicting decisions at request time fail closed as ERR_SOURCE_UNAVAILABL
   );
   const engine = await createEmbeddedEngine({ bundleDir: dir });
   t.teardown(() => engine.close());
-  const err = await t.throwsAsync(engine.decide(input({})), { instanceOf: PecrError });
+  const err = await t.throwsAsync(engine.decide(samplePolicyInput({})), { instanceOf: PecrError });
   t.is(err?.code, "ERR_SOURCE_UNAVAILABLE");
   t.is(err?.message, "policy engine unavailable");
-  t.like(await engine.decide(input({ principal_id: "guest" })), { allow: false });
+  t.like(await engine.decide(samplePolicyInput({ principal_id: "guest" })), { allow: false });
 });
 
 test("a malformed or undefined decision is a deny with reason invalid_policy_decision", async (t) => {
   const dir = await policyDir(t, 'package pecr.authz\n\ndecision := {"allow": "yes"} if input.principal_id == "dev"\n');
   const engine = await createEmbeddedEngine({ bundleDir: dir });
   t.teardown(() => engine.close());
-  t.like(await engine.decide(input({})), { allow: false, reason: "invalid_policy_decision" });
-  t.like(await engine.decide(input({ principal_id: "guest" })), { allow: false, reason: "invalid_policy_decision" });
+  t.like(await engine.decide(samplePolicyInput({})), { allow: false, reason: "invalid_policy_decision" });
+  t.like(await engine.decide(samplePolicyInput({ principal_id: "guest" })), { allow: false, reason: "invalid_policy_decision" });
 });
 
 test("an aborted decision rejects with ERR_SOURCE_TIMEOUT and a closed engine is not ready", async (t) => {
   const engine = await createEmbeddedEngine({ bundleDir: "opa/bundle" });
   const controller = new AbortController();
   controller.abort();
-  const err = await t.throwsAsync(engine.decide(input({}), { signal: controller.signal }), { instanceOf: PecrError });
+  const err = await t.throwsAsync(engine.decide(samplePolicyInput({}), { signal: controller.signal }), { instanceOf: PecrError });
   t.is(err?.code, "ERR_SOURCE_TIMEOUT");
   await engine.close();
   t.false(await engine.ready());
-  await t.throwsAsync(engine.decide(input({})), { instanceOf: PecrError, message: "policy engine unavailable" });
+  await t.throwsAsync(engine.decide(samplePolicyInput({})), { instanceOf: PecrError, message: "policy engine unavailable" });
 });

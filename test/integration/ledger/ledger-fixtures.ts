@@ -9,7 +9,6 @@ import { BudgetSchema, BudgetUsageSchema } from "#gen/pecr/v1/budget_pb.js";
 import { ClaimMapSchema, ClaimStatus } from "#gen/pecr/v1/claim_pb.js";
 import { ContentType, EvidenceUnitSchema, type EvidenceUnit } from "#gen/pecr/v1/evidence_pb.js";
 import {
-  EvidenceEmittedEventSchema,
   FinalizeResultEventSchema,
   OperatorCallEventSchema,
   OperatorOutcome,
@@ -20,6 +19,7 @@ import { PolicyAction, PolicySnapshotSchema, type PolicySnapshot } from "#gen/pe
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { claimId, contentHash, evidenceUnitId, policySnapshotHash, principalAttrsHash, sessionTokenHash, sourceVersionId } from "#core/canonical/identities.js";
 import { claimMapHash } from "../../../services/gateway/ledger/ledger-records.js";
+import { evidenceEmittedPayload } from "../../../services/gateway/operators/event-payloads.js";
 import type { EventEnvelope, SourceVersionRecord, UnitOfWork, UnsealedEvent } from "../../../services/gateway/ledger/ledger-types.js";
 
 /** 2026-01-01T00:00:00Z in seconds. */
@@ -194,20 +194,7 @@ export function fetchUnit(
       : undefined,
     events: [
       policyDecision(ids, session),
-      ...units.map((unit) => ({
-        ...envelope(ids, session),
-        payload: {
-          case: "evidenceEmitted" as const,
-          value: create(EvidenceEmittedEventSchema, {
-            evidenceUnitId: unit.evidenceUnitId,
-            contentHash: unit.contentHash,
-            sourceSystem: unit.sourceSystem,
-            objectId: unit.objectId,
-            versionId: unit.versionId,
-            opName: "fetch_span",
-          }),
-        },
-      })),
+      ...units.map((unit) => ({ ...envelope(ids, session), payload: evidenceEmittedPayload(unit, "fetch_span") })),
       {
         ...envelope(ids, session),
         payload: {
