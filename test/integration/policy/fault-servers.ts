@@ -63,6 +63,22 @@ function createHitLog() {
   };
 }
 
+/** The FaultServer view of a server at `url` whose hits `log` records. */
+function faultServer(url: string, log: ReturnType<typeof createHitLog>, close: () => Promise<void>): FaultServer {
+  return {
+    url,
+    get hits() {
+      return log.arrivals.length;
+    },
+    get connections() {
+      return log.connections();
+    },
+    arrivals: log.arrivals,
+    waitForHits: log.waitForHits,
+    close,
+  };
+}
+
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as AddressInfo).port;
@@ -94,22 +110,12 @@ export async function startSilentServer(): Promise<FaultServer> {
     socket.on("error", () => undefined);
   });
   const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}${token.slice(0, -1)}`,
-    get hits() {
-      return log.arrivals.length;
-    },
-    get connections() {
-      return log.connections();
-    },
-    arrivals: log.arrivals,
-    waitForHits: log.waitForHits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return faultServer(`http://127.0.0.1:${port}${token.slice(0, -1)}`, log, () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  );
 }
 
 /**
@@ -132,22 +138,12 @@ export async function startHttpServer(respond: Responder): Promise<FaultServer> 
     });
   });
   const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}${token}`,
-    get hits() {
-      return log.arrivals.length;
-    },
-    get connections() {
-      return log.connections();
-    },
-    arrivals: log.arrivals,
-    waitForHits: log.waitForHits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return faultServer(`http://127.0.0.1:${port}${token}`, log, () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  );
 }
 
 /** Sends a status with a JSON (or raw text) body. */
