@@ -5,7 +5,15 @@ import test from "ava";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BaselineEntry, baselineEntryOf, compareWithBaseline, readBaselineFile, updateBaselineFile } from "./baseline-file.js";
+import {
+  type BaselineEntry,
+  baselineEntryOf,
+  calibrationOf,
+  compareWithBaseline,
+  readBaselineFile,
+  speedFactor,
+  updateBaselineFile,
+} from "./baseline-file.js";
 import { failedToRun, type ScenarioResult } from "./scenario-result.js";
 import type { RegressionFactors } from "./suite-options.js";
 
@@ -68,4 +76,37 @@ test("a file that is not a suite7 baseline is refused", async (t) => {
   const { writeFile } = await import("node:fs/promises");
   await writeFile(join(dir, "other.json"), '{"schemaVersion": 2}');
   await t.throwsAsync(readBaselineFile(join(dir, "other.json")), { message: /not a suite7 baseline/ });
+});
+
+/** A calibrated entry: recorded when the bare echo did 1000/s. */
+const CALIBRATED: BaselineEntry = { ...ORIGINAL, calibration: { scenario: "echo_bare", throughput: 1000 } };
+
+test("an entry records the bare echo of its run as its calibration, and only a run that measured it is calibrated", (t) => {
+  const runResults = [result("gateway_fetch_rows", { requests: 50, throughput: 10 }), result("echo_bare", { requests: 900, throughput: 300 }, "limit")];
+  t.deepEqual(baselineEntryOf(runResults, { users: 10, durationMs: 5000 }).calibration, { scenario: "echo_bare", throughput: 300 });
+  t.is(baselineEntryOf(runResults.slice(0, 1), { users: 10, durationMs: 5000 }).calibration, undefined);
+  t.is(calibrationOf([result("echo_bare", { requests: 0, throughput: 0 }, "limit")]), undefined, "an echo that answered nothing calibrates nothing");
+  t.is(speedFactor(CALIBRATED, { scenario: "echo_bare", throughput: 250 }), 0.25);
+  t.is(speedFactor(ORIGINAL, { scenario: "echo_bare", throughput: 250 }), undefined, "an entry recorded before calibration");
+  t.is(speedFactor(CALIBRATED, undefined), undefined, "a run without the limits part");
+  t.is(speedFactor(CALIBRATED, { scenario: "echo_bootstrap", throughput: 250 }), undefined, "a different reference");
+});
+
+test("on a machine a third as fast, figures a third as good pass and a code regression on top still fails", (t) => {
+  const entry: BaselineEntry = {
+    ...CALIBRATED,
+    scenarios: { gateway_fetch_rows: { requests: 1000, throughput: 200, p50: 40, p90: 60, p95: 65, p99: 80, max: 90 } },
+  };
+  const strict = { ...FACTORS, absMs: 0, rateAbsDrop: 0 };
+  const slowMachine = [result("gateway_fetch_rows", { throughput: 67, p90: 180, p95: 195, p99: 240 })];
+  t.true(compareWithBaseline(slowMachine, entry, strict, 1 / 3).every((row) => row.ok));
+  t.deepEqual(
+    compareWithBaseline(slowMachine, entry, strict).filter((row) => !row.ok).map((row) => row.metric),
+    ["p90", "p95", "p99", "throughput"],
+    "uncalibrated, the slow machine looks like a regression",
+  );
+  const scaled = compareWithBaseline(slowMachine, entry, strict, 1 / 3).find((row) => row.metric === "throughput");
+  t.is(Math.round(scaled?.baseline ?? 0), 67, "the row shows the baseline scaled to this machine");
+  const regressed = [result("gateway_fetch_rows", { throughput: 50, p90: 180, p95: 195, p99: 500 })];
+  t.deepEqual(compareWithBaseline(regressed, entry, strict, 1 / 3).filter((row) => !row.ok).map((row) => row.metric), ["p99", "throughput"]);
 });

@@ -4,6 +4,13 @@
  * max(baseline x min_rate_factor, baseline - rate_abs_drop). The file keeps one entry per configuration (ledger
  * backend + policy engine), since a PGlite figure says nothing about a Postgres run; `--update-baseline`
  * rewrites the current configuration's entry only.
+ *
+ * Machines of one kind differ in speed from day to day (shared hosts), by a factor of three or more, and such a
+ * difference is not a regression of the code. So an entry also keeps a calibration: the throughput of the bare
+ * connect-node echo under the same load generator, measured in the same run. It contains no PECR code, so a
+ * regression of ours cannot hide in it. When both the entry and the current run have it, the baseline figures are
+ * first scaled to this machine's speed (throughput x speed, latencies / speed, speed = current echo / recorded
+ * echo) and the factors apply to the scaled figures.
  */
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
@@ -32,7 +39,20 @@ export interface BaselineEntry {
   readonly shape: { readonly users: number; readonly durationMs: number };
   /** Figures by scenario name. */
   readonly scenarios: Readonly<Record<string, BaselineFigures>>;
+  /** The machine's speed when it was recorded; absent in entries recorded before calibration existed. */
+  readonly calibration?: Calibration;
 }
+
+/** A speed reference measured in the same run as the figures it calibrates. */
+export interface Calibration {
+  /** The scenario measured (`echo_bare`: connect-node alone, no PECR code). */
+  readonly scenario: string;
+  /** Its throughput, requests/s. */
+  readonly throughput: number;
+}
+
+/** The limit scenario whose throughput calibrates a run. */
+export const CALIBRATION_SCENARIO = "echo_bare";
 
 /** The file. */
 export interface BaselineFile {
@@ -47,6 +67,7 @@ export interface BaselineFile {
 export interface RegressionRow {
   readonly scenario: string;
   readonly metric: "p90" | "p95" | "p99" | "throughput";
+  /** The recorded figure, scaled to this machine's speed when the run is calibrated. */
   readonly baseline: number;
   readonly current: number;
   /** The bound: a maximum for percentiles, a minimum for throughput. */
@@ -73,7 +94,21 @@ export async function readBaselineFile(path: string): Promise<BaselineFile | und
   return parsed;
 }
 
-/** The baseline entry of `results` (baseline scenarios only). */
+/** The calibration measured in `results`, if the calibration scenario ran and answered. */
+export function calibrationOf(results: readonly ScenarioResult[]): Calibration | undefined {
+  const echo = results.find((result) => result.name === CALIBRATION_SCENARIO);
+  if (echo === undefined || echo.requests === 0 || !(echo.throughput > 0)) return undefined;
+  return { scenario: CALIBRATION_SCENARIO, throughput: Math.round(echo.throughput * 1000) / 1000 };
+}
+
+/** This run's speed relative to `entry`'s (current / recorded), when both were calibrated on the same scenario. */
+export function speedFactor(entry: BaselineEntry, current: Calibration | undefined): number | undefined {
+  const recorded = entry.calibration;
+  if (recorded === undefined || current === undefined || recorded.scenario !== current.scenario || !(recorded.throughput > 0)) return undefined;
+  return current.throughput / recorded.throughput;
+}
+
+/** The baseline entry of `results` (baseline scenarios only), calibrated when the calibration scenario ran. */
 export function baselineEntryOf(results: readonly ScenarioResult[], shape: BaselineEntry["shape"]): BaselineEntry {
   const scenarios: Record<string, BaselineFigures> = {};
   const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -89,11 +124,13 @@ export function baselineEntryOf(results: readonly ScenarioResult[], shape: Basel
       max: round(result.max),
     };
   }
+  const calibration = calibrationOf(results);
   return {
     recordedAt: new Date().toISOString(),
     machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? "unknown", node: process.version },
     shape,
     scenarios,
+    ...(calibration === undefined ? {} : { calibration }),
   };
 }
 
@@ -109,23 +146,29 @@ export async function updateBaselineFile(path: string, existing: BaselineFile | 
   await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);
 }
 
-/** Compares the baseline scenarios of `results` with `entry`. */
-export function compareWithBaseline(results: readonly ScenarioResult[], entry: BaselineEntry, factors: RegressionFactors): RegressionRow[] {
+/**
+ * Compares the baseline scenarios of `results` with `entry`, whose figures are first scaled by `speed` (this
+ * machine's speed relative to the recording one; 1 when uncalibrated).
+ */
+export function compareWithBaseline(results: readonly ScenarioResult[], entry: BaselineEntry, factors: RegressionFactors, speed = 1): RegressionRow[] {
   const rows: RegressionRow[] = [];
   for (const result of results) {
-    const base = entry.scenarios[result.name];
-    if (result.group !== "baseline" || base === undefined) continue;
+    const recorded = entry.scenarios[result.name];
+    if (result.group !== "baseline" || recorded === undefined) continue;
     const percentiles = [
       ["p90", factors.p90Factor],
       ["p95", factors.p95Factor],
       ["p99", factors.p99Factor],
     ] as const;
     for (const [metric, factor] of percentiles) {
-      const limit = Math.max(base[metric] * factor, base[metric] + factors.absMs);
-      rows.push({ scenario: result.name, metric, baseline: base[metric], current: result[metric], limit, ok: result[metric] <= limit });
+      // A machine twice as slow takes twice as long per request, at the same concurrency.
+      const base = recorded[metric] / speed;
+      const limit = Math.max(base * factor, base + factors.absMs);
+      rows.push({ scenario: result.name, metric, baseline: base, current: result[metric], limit, ok: result[metric] <= limit });
     }
-    const minimum = Math.max(base.throughput * factors.minRateFactor, base.throughput - factors.rateAbsDrop);
-    rows.push({ scenario: result.name, metric: "throughput", baseline: base.throughput, current: result.throughput, limit: minimum, ok: result.throughput >= minimum });
+    const base = recorded.throughput * speed;
+    const minimum = Math.max(base * factors.minRateFactor, base - factors.rateAbsDrop);
+    rows.push({ scenario: result.name, metric: "throughput", baseline: base, current: result.throughput, limit: minimum, ok: result.throughput >= minimum });
   }
   return rows;
 }
@@ -145,14 +188,24 @@ export async function applyBaseline(
   if (options.updateBaseline) {
     if (!hasBaselines) return { rows: [], note: "no baseline scenario ran: baseline not updated" };
     if (!baselinePassed) return { rows: [], note: "a baseline scenario failed its checks: baseline not updated" };
-    await updateBaselineFile(options.baselinePath, file, key, baselineEntryOf(results, { users: options.users, durationMs: options.durationMs }));
-    return { rows: [], note: `baseline ${key} written to ${options.baselinePath}` };
+    const entry = baselineEntryOf(results, { users: options.users, durationMs: options.durationMs });
+    await updateBaselineFile(options.baselinePath, file, key, entry);
+    const calibrated =
+      entry.calibration === undefined
+        ? `without a calibration (${CALIBRATION_SCENARIO} did not run: include the limits part)`
+        : `calibrated at ${CALIBRATION_SCENARIO} ${entry.calibration.throughput.toFixed(0)}/s`;
+    return { rows: [], note: `baseline ${key} written to ${options.baselinePath}, ${calibrated}` };
   }
   if (options.regressionMode === "off") return { rows: [], note: "regression check off (PECR_PERF_REGRESSION=off)" };
   const entry = file?.configurations[key];
   if (entry === undefined) return { rows: [], note: `no baseline for ${key} in ${options.baselinePath} (record one with --update-baseline)` };
-  return {
-    rows: compareWithBaseline(results, entry, options.factors),
-    note: `against ${key} recorded ${entry.recordedAt} (${entry.shape.users} VUs x ${entry.shape.durationMs} ms)`,
-  };
+  const speed = speedFactor(entry, calibrationOf(results));
+  const against = `against ${key} recorded ${entry.recordedAt} (${entry.shape.users} VUs x ${entry.shape.durationMs} ms)`;
+  const scaled =
+    speed === undefined
+      ? entry.calibration === undefined
+        ? "; the entry has no calibration, so its figures are compared as recorded (re-record it with --update-baseline)"
+        : `; this run did not measure ${entry.calibration.scenario}, so the figures are compared as recorded`
+      : `; baseline scaled to this machine's speed, x${speed.toFixed(2)} (${entry.calibration?.scenario} ${calibrationOf(results)?.throughput.toFixed(0)}/s now, ${entry.calibration?.throughput.toFixed(0)}/s when recorded)`;
+  return { rows: compareWithBaseline(results, entry, options.factors, speed ?? 1), note: against + scaled };
 }
