@@ -35,6 +35,7 @@ import type { PolicyEngine } from "./policy/policy-engine.js";
 import { createGatewayInterceptors } from "./rpc/gateway-interceptors.js";
 import { gatewayRoutes } from "./rpc/gateway-routes.js";
 import type { Clock, GatewayDeps } from "./runtime/gateway-deps.js";
+import { createSessionStateCache } from "./sessions/session-state-cache.js";
 import { createSessionQueue } from "./sessions/session-queue.js";
 import { mintSessionToken } from "./sessions/session-token.js";
 import { createVersionBytesCache } from "./sources/version-bytes-cache.js";
@@ -156,6 +157,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       clock: options.clock ?? { now: () => new Date() },
       ids: { ulid: () => newUlid(), sessionToken: mintSessionToken },
       sessionQueue: createSessionQueue(),
+      sessionStates: createSessionStateCache(config.sessionStateCacheEntries),
       instanceId: randomUUID(),
     };
 

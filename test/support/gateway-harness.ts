@@ -32,6 +32,8 @@ export interface GatewayHarness {
   client(principalId: string): Client<typeof GatewayService>;
   /** Runs SQL in the gateway's schema (real Postgres only: fixture updates, tamper tests). */
   sql: postgres.Sql | undefined;
+  /** The configuration it was started with (what a second instance joining it reuses). */
+  readonly config: Readonly<Record<string, string>>;
   /** Stops the gateway and removes its data. */
   close(): Promise<void>;
 }
@@ -46,13 +48,17 @@ export interface HarnessOptions {
   readonly policy?: PolicyEngine;
   /** A clock to use instead of the system clock. */
   readonly clock?: Clock;
+  /**
+   * Start a second instance of this gateway: same ledger schema, corpus and configuration (real Postgres only;
+   * an embedded ledger belongs to one process). Closing it leaves the first one's data alone.
+   */
+  readonly joining?: GatewayHarness;
 }
 
 /** Starts a gateway. */
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
+  if (options.joining !== undefined) return startJoiningInstance(options.joining, options);
   const { dir, corpusDir, env } = createGatewayWorkspace("pecr-gateway-");
-  const logs: string[] = [];
-  const logger: Logger = createLogger({ service: "pecr-gateway", destination: { write: (line: string) => void logs.push(line) } });
   // Generous: these suites test behaviour, not latency, and CI machines are shared (the statement-timeout fault
   // itself is exercised by the performance suite).
   env.PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS = "10000";
@@ -60,30 +66,58 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   if (schema !== undefined) Object.assign(env, { PECR_DB_URL: schema.url, PECR_DB_SCHEMA: schema.name, PECR_LOAD_FIXTURES: "1" });
   Object.assign(env, options.env);
 
-  const app = await startGateway({
-    source: env,
-    logger,
-    port: 0,
-    ...(options.policy ? { policy: options.policy } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const { app, logs } = await launch(env, options);
   return {
     app,
     url: app.server.url,
     corpusDir,
     logs,
     sql: schema?.sql,
-    client(principalId) {
-      const principal: Interceptor = (next) => (request) => {
-        request.header.set("x-pecr-principal-id", principalId);
-        return next(request);
-      };
-      return createClient(GatewayService, createGrpcTransport({ baseUrl: app.server.url, interceptors: [principal] }));
-    },
+    config: env,
+    client: (principalId) => principalClient(app.server.url, principalId),
     async close() {
       await app.close();
       await schema?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A second gateway process-alike on `first`'s schema and corpus. */
+async function startJoiningInstance(first: GatewayHarness, options: HarnessOptions): Promise<GatewayHarness> {
+  if (first.config.PECR_DB_URL === undefined) throw new Error("a second gateway instance needs a real Postgres ledger");
+  const { app, logs } = await launch({ ...first.config, PECR_LOAD_FIXTURES: "0", ...options.env }, options);
+  return {
+    app,
+    url: app.server.url,
+    corpusDir: first.corpusDir,
+    logs,
+    sql: first.sql,
+    config: first.config,
+    client: (principalId) => principalClient(app.server.url, principalId),
+    close: () => app.close(),
+  };
+}
+
+/** Starts a gateway on configuration `source`, its log lines collected. */
+async function launch(source: Record<string, string>, options: HarnessOptions): Promise<{ app: GatewayApp; logs: string[] }> {
+  const logs: string[] = [];
+  const logger: Logger = createLogger({ service: "pecr-gateway", destination: { write: (line: string) => void logs.push(line) } });
+  const app = await startGateway({
+    source,
+    logger,
+    port: 0,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return { app, logs };
+}
+
+/** A client of the gateway at `url` acting as `principalId` (local auth). */
+function principalClient(url: string, principalId: string): Client<typeof GatewayService> {
+  const principal: Interceptor = (next) => (request) => {
+    request.header.set("x-pecr-principal-id", principalId);
+    return next(request);
+  };
+  return createClient(GatewayService, createGrpcTransport({ baseUrl: url, interceptors: [principal] }));
 }

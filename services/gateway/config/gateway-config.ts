@@ -52,6 +52,8 @@ export interface GatewayConfig {
   readonly ledgerWriteTimeoutMs: number;
   /** Lifetime of session capability tokens, seconds. */
   readonly sessionTokenTtlSecs: number;
+  /** Sessions whose last committed state is kept for calls without the lease (0: every call takes the lease). */
+  readonly sessionStateCacheEntries: number;
   /** Root of the document corpus. */
   readonly fsCorpusPath: string;
   /** Largest document read, bytes. */
@@ -138,6 +140,7 @@ export function readGatewayConfig(reader: ConfigReader): GatewayConfig {
     cacheTtlMs: reader.integer("PECR_CACHE_TTL_MS", 0, { min: 0 }),
     ledgerWriteTimeoutMs: reader.integer("PECR_LEDGER_WRITE_TIMEOUT_MS", 2000, { min: 1 }),
     sessionTokenTtlSecs: reader.integer("PECR_SESSION_TOKEN_TTL_SECS", 900, { min: 1 }),
+    sessionStateCacheEntries: reader.integer("PECR_SESSION_STATE_CACHE_ENTRIES", 10000, { min: 0 }),
     fsCorpusPath: reader.string("PECR_FS_CORPUS_PATH", "fixtures/fs_corpus"),
     fsMaxObjectBytes: reader.integer("PECR_FS_MAX_OBJECT_BYTES", 4 * 1024 * 1024, { min: 1 }),
     fsDiffMaxBytes: reader.integer("PECR_FS_DIFF_MAX_BYTES", 32768, { min: 0 }),

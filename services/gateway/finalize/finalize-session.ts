@@ -14,7 +14,7 @@ import { hashMessage } from "#core/canonical/domain-hash.js";
 import { errors, PecrError } from "#core/errors/pecr-error.js";
 import { buildPolicyInput } from "../policy/policy-input.js";
 import type { GatewayDeps } from "../runtime/gateway-deps.js";
-import { openSession } from "../sessions/session-access.js";
+import { openSession, type SessionMode, withConflictRetry } from "../sessions/session-access.js";
 import type { CallIdentity } from "../operators/call-context.js";
 import { policyDecisionPayload, usageOf } from "../operators/event-payloads.js";
 import { finalizeGate } from "./finalize-gate.js";
@@ -40,7 +40,18 @@ export async function finalizeSession(
   proposed: ClaimMap | undefined,
 ): Promise<FinalizeOutcome> {
   if (proposed === undefined) throw errors.invalidParams("claim_map is required");
-  const open = await openSession(deps, call, sessionId, "finalize");
+  return withConflictRetry(deps, (mode) => finalizeOnce(deps, call, sessionId, responseText, proposed, mode));
+}
+
+async function finalizeOnce(
+  deps: GatewayDeps,
+  call: CallIdentity,
+  sessionId: string,
+  responseText: string,
+  proposed: ClaimMap,
+  mode: SessionMode,
+): Promise<FinalizeOutcome> {
+  const open = await openSession(deps, call, sessionId, "finalize", mode);
   try {
     const { loaded, stamper } = open;
     let decision;
@@ -95,7 +106,7 @@ export async function finalizeSession(
           }),
         }),
       ],
-      runtime: { kind: "update", sessionId, leaseOwner: open.lease.owner, finalized: true, updatedAt: stamper.now() },
+      runtime: { kind: "update", sessionId, finalized: true, updatedAt: stamper.now() },
     });
     deps.logger.info(
       {

@@ -14,6 +14,7 @@ import { type CheckpointSigner, insertCheckpoint } from "./checkpoints.js";
 import type { LedgerDatabase, SqlTransaction } from "./database.js";
 import { type CommitResult, type EvidencePayloadMode, MAIN_CHAIN_ID, type SealedEvent, type UnitOfWork } from "./ledger-types.js";
 import { fitsOneStatement, prepareOneStatement } from "./one-statement-writer.js";
+import { runtimeConflictOf } from "./runtime-conflict.js";
 import { type ChainHead, readChainHead, writeUnits } from "./unit-writer.js";
 
 /** Automatic signed checkpoints. */
@@ -168,7 +169,8 @@ export function createGroupCommitWriter(options: GroupCommitOptions): GroupCommi
     } catch (batchError) {
       if (batch.length === 1) {
         counters.failedUnits++;
-        (batch[0] as Pending).reject(errors.ledgerUnavailable({ cause: batchError }));
+        const only = batch[0] as Pending;
+        only.reject(runtimeConflictOf(only.unit, batchError) ?? errors.ledgerUnavailable({ cause: batchError }));
         return;
       }
     }
@@ -182,7 +184,7 @@ export function createGroupCommitWriter(options: GroupCommitOptions): GroupCommi
         pending.resolve(result as CommitResult);
       } catch (unitError) {
         counters.failedUnits++;
-        pending.reject(errors.ledgerUnavailable({ cause: unitError }));
+        pending.reject(runtimeConflictOf(pending.unit, unitError) ?? errors.ledgerUnavailable({ cause: unitError }));
       }
     }
   }

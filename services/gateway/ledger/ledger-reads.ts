@@ -45,6 +45,7 @@ export interface SessionRow {
   bytes_used: bigint | null;
   evidence_unit_ids: string[] | null;
   finalized: boolean | null;
+  runtime_version: bigint | null;
 }
 
 /** Builds a loaded session from its row. */
@@ -69,6 +70,7 @@ export function loadedSessionFromRow(row: SessionRow): LoadedSession {
       bytesUsed: row.bytes_used ?? 0n,
       evidenceUnitIds: row.evidence_unit_ids ?? [],
       finalized: row.finalized ?? false,
+      version: row.runtime_version ?? 0n,
     },
   };
 }
@@ -79,7 +81,7 @@ export async function loadSession(sql: SqlExecutor, sessionId: string): Promise<
     SELECT s.session_id, s.trace_id, s.principal_id, s.tenant_id, s.policy_snapshot_id, s.budget,
       pecr_epoch_us(s.session_created_at) AS created_us, p.canonical_bytes AS snapshot_bytes,
       r.tenant_id AS runtime_tenant, r.session_token_hash, pecr_epoch_us(r.token_expires_at) AS expires_us,
-      r.operator_calls_used, r.bytes_used, r.evidence_unit_ids, r.finalized
+      r.operator_calls_used, r.bytes_used, r.evidence_unit_ids, r.finalized, r.runtime_version
     FROM pecr_sessions s
     JOIN pecr_policy_snapshots p ON p.policy_snapshot_id = s.policy_snapshot_id
     LEFT JOIN pecr_session_runtime r ON r.session_id = s.session_id

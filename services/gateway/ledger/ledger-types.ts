@@ -106,6 +106,12 @@ export interface RuntimeUpdate {
    * when the lease is no longer this owner's, so a caller whose lease expired cannot overwrite newer counters.
    */
   readonly leaseOwner?: string | undefined;
+  /**
+   * Optimistic concurrency, for a caller that holds no lease: the runtime version the caller's state was read at.
+   * The update (and so the whole unit) applies only if the row is still at this version and no lease is held;
+   * otherwise the commit rejects with `RuntimeConflictError` and nothing of the unit is written.
+   */
+  readonly expectVersion?: bigint | undefined;
   /** New operator-call counter. */
   readonly operatorCallsUsed?: bigint | undefined;
   /** New byte counter. */
@@ -264,6 +270,8 @@ export interface SessionRuntime {
   readonly evidenceUnitIds: readonly string[];
   /** Whether the session was finalized. */
   readonly finalized: boolean;
+  /** Bumped by every committed change of the counters, evidence set or finalization (see `expectVersion`). */
+  readonly version: bigint;
 }
 
 /** A session with its snapshot and runtime (reference §4.3). */

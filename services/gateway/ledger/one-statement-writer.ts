@@ -106,13 +106,15 @@ export function prepareOneStatement(units: readonly UnitOfWork[], options: UnitW
             ELSE r.lease_owner END,
           lease_expires_at = CASE WHEN u.release_owner IS NOT NULL AND r.lease_owner = u.release_owner THEN NULL
             ELSE r.lease_expires_at END,
-          updated_at = coalesce(u.updated, r.updated_at)
+          updated_at = coalesce(u.updated, r.updated_at),
+          runtime_version = r.runtime_version + CASE WHEN u.required THEN 1 ELSE 0 END
         FROM unnest(${rt.ids}::text[], ${rt.fenceOwners}::text[], ${rt.releaseOwners}::text[], ${rt.calls}::text[]::bigint[],
           ${rt.bytes}::text[]::bigint[], ${rt.addIds}::text[], ${rt.finalized}::text[]::boolean[],
-          ${rt.updated}::text[]::timestamptz[], ${rt.required}::text[]::boolean[])
-          AS u(session_id, fence_owner, release_owner, calls, bytes, add_ids, finalized, updated, required)
+          ${rt.updated}::text[]::timestamptz[], ${rt.required}::text[]::boolean[], ${rt.expectVersions}::text[]::bigint[])
+          AS u(session_id, fence_owner, release_owner, calls, bytes, add_ids, finalized, updated, required, expect_version)
         WHERE r.session_id = u.session_id
           AND (u.fence_owner IS NULL OR r.lease_owner = u.fence_owner)
+          AND (u.expect_version IS NULL OR (r.runtime_version = u.expect_version AND r.lease_owner IS NULL))
           AND (u.required OR r.lease_owner = u.release_owner)
         RETURNING u.required),
       evidence AS (
@@ -157,7 +159,7 @@ export function prepareOneStatement(units: readonly UnitOfWork[], options: UnitW
         RETURNING 1)
     SELECT pecr_require((SELECT count(*) FROM moved) = 1, 'chain head moved')
       AND pecr_require((SELECT count(*) FROM changed WHERE required) = ${rt.requiredCount},
-        'runtime of session not updated (missing or lease lost)')
+        'runtime of session not updated (missing, lease lost, or changed since read)')
       AND (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM runtimes)
         + (SELECT count(*) FROM evidence) + (SELECT count(*) FROM claim_maps) + (SELECT count(*) FROM versions)
         + (SELECT count(*) FROM events) >= 0 AS ok`,

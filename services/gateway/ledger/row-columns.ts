@@ -60,6 +60,8 @@ export interface RuntimeChange {
   readonly fenceOwner: string | null;
   /** Owner whose lease this unit releases, or null. */
   readonly releaseOwner: string | null;
+  /** Version the row must still be at, with no lease held (an optimistic change), or null. */
+  readonly expectVersion: bigint | null;
   /** New operator-call counter, or null to keep it. */
   readonly operatorCallsUsed: bigint | null;
   /** New byte counter, or null to keep it. */
@@ -80,6 +82,7 @@ export function runtimeChangeColumns(changes: readonly RuntimeChange[]) {
     ids: changes.map((c) => c.sessionId),
     fenceOwners: changes.map((c) => c.fenceOwner),
     releaseOwners: changes.map((c) => c.releaseOwner),
+    expectVersions: changes.map((c) => (c.expectVersion === null ? null : c.expectVersion.toString())),
     calls: changes.map((c) => (c.operatorCallsUsed === null ? null : c.operatorCallsUsed.toString())),
     bytes: changes.map((c) => (c.bytesUsed === null ? null : c.bytesUsed.toString())),
     addIds: changes.map((c) => JSON.stringify(c.addEvidenceUnitIds)),

@@ -56,7 +56,7 @@ export async function acquireSessionLeaseAndLoad(
     RETURNING s.session_id, s.trace_id, s.principal_id, s.tenant_id, s.policy_snapshot_id, s.budget,
       pecr_epoch_us(s.session_created_at) AS created_us, p.canonical_bytes AS snapshot_bytes,
       r.tenant_id AS runtime_tenant, r.session_token_hash, pecr_epoch_us(r.token_expires_at) AS expires_us,
-      r.operator_calls_used, r.bytes_used, r.evidence_unit_ids, r.finalized`;
+      r.operator_calls_used, r.bytes_used, r.evidence_unit_ids, r.finalized, r.runtime_version`;
   if (row !== undefined) return { status: "acquired", session: loadedSessionFromRow(row) };
   const exists = await sql`SELECT 1 FROM pecr_session_runtime WHERE session_id = ${sessionId}`;
   return exists.length > 0 ? { status: "busy" } : { status: "missing" };

@@ -210,6 +210,7 @@ function runtimeChange(update: RuntimeUpdate | undefined, release: UnitOfWork["r
     sessionId: (update?.sessionId ?? release?.sessionId) as string,
     fenceOwner: update?.leaseOwner ?? null,
     releaseOwner: release?.owner ?? null,
+    expectVersion: update?.expectVersion ?? null,
     operatorCallsUsed: update?.operatorCallsUsed ?? null,
     bytesUsed: update?.bytesUsed ?? null,
     addEvidenceUnitIds: update?.addEvidenceUnitIds ?? [],
@@ -238,17 +239,19 @@ async function updateRuntimes(tx: SqlExecutor, changes: readonly RuntimeChange[]
       lease_owner = CASE WHEN u.release_owner IS NOT NULL AND r.lease_owner = u.release_owner THEN NULL ELSE r.lease_owner END,
       lease_expires_at = CASE WHEN u.release_owner IS NOT NULL AND r.lease_owner = u.release_owner THEN NULL
         ELSE r.lease_expires_at END,
-      updated_at = coalesce(u.updated, r.updated_at)
+      updated_at = coalesce(u.updated, r.updated_at),
+      runtime_version = r.runtime_version + CASE WHEN u.required THEN 1 ELSE 0 END
     FROM unnest(${c.ids}::text[], ${c.fenceOwners}::text[], ${c.releaseOwners}::text[], ${c.calls}::text[]::bigint[],
       ${c.bytes}::text[]::bigint[], ${c.addIds}::text[], ${c.finalized}::text[]::boolean[],
-      ${c.updated}::text[]::timestamptz[], ${c.required}::text[]::boolean[])
-      AS u(session_id, fence_owner, release_owner, calls, bytes, add_ids, finalized, updated, required)
+      ${c.updated}::text[]::timestamptz[], ${c.required}::text[]::boolean[], ${c.expectVersions}::text[]::bigint[])
+      AS u(session_id, fence_owner, release_owner, calls, bytes, add_ids, finalized, updated, required, expect_version)
     WHERE r.session_id = u.session_id
       AND (u.fence_owner IS NULL OR r.lease_owner = u.fence_owner)
+      AND (u.expect_version IS NULL OR (r.runtime_version = u.expect_version AND r.lease_owner IS NULL))
       AND (u.required OR r.lease_owner = u.release_owner)
     RETURNING u.required)
     SELECT pecr_require(count(*) FILTER (WHERE required) = ${c.requiredCount},
-      'runtime of session not updated (missing or lease lost)') FROM changed`;
+      'runtime of session not updated (missing, lease lost, or changed since read)') FROM changed`;
 }
 
 async function insertEvidence(tx: SqlExecutor, rows: readonly EvidenceRow[]): Promise<void> {

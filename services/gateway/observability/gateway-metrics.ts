@@ -24,6 +24,8 @@ export interface GatewayMetrics {
   policyDecision(action: string, outcome: "allow" | "deny" | "error"): void;
   /** An RPC ended in a terminal mode (response mode, or the error's hint). */
   terminalMode(rpc: string, mode: TerminalMode): void;
+  /** An optimistic call found its session changed elsewhere and ran again under the lease. */
+  sessionConflict(): void;
 }
 
 /** Registers the gateway's metrics in the app's registry. */
@@ -54,7 +56,12 @@ export function createGatewayMetrics(app: AppMetrics): GatewayMetrics {
     help: "Terminal modes of gateway RPCs (response mode, or the error's hint).",
     labelNames: ["rpc", "terminal_mode"],
   });
+  const sessionConflicts = app.counter({
+    name: "pecr_gateway_session_conflicts_total",
+    help: "Calls run on this instance's last state of their session that found it changed elsewhere and ran again under the session lease.",
+  });
   budgetViolations.inc(0);
+  sessionConflicts.inc(0);
   stalenessErrors.inc(0);
   leakageDetections.inc(0);
   return {
@@ -65,5 +72,6 @@ export function createGatewayMetrics(app: AppMetrics): GatewayMetrics {
     leakDetected: () => leakageDetections.inc(),
     policyDecision: (action, outcome) => policyDecisions.inc({ action, outcome }),
     terminalMode: (rpc, mode) => terminalModes.inc({ rpc, terminal_mode: TerminalModeEnum[mode] ?? "UNSPECIFIED" }),
+    sessionConflict: () => sessionConflicts.inc(),
   };
 }

@@ -17,7 +17,7 @@ import { asPecrError } from "#core/errors/to-connect-error.js";
 import type { UnsealedEvent } from "../ledger/ledger-types.js";
 import { buildPolicyInput } from "../policy/policy-input.js";
 import type { GatewayDeps } from "../runtime/gateway-deps.js";
-import { openSession, type OpenSession } from "../sessions/session-access.js";
+import { openSession, type OpenSession, type SessionMode, withConflictRetry } from "../sessions/session-access.js";
 import type { CallIdentity } from "./call-context.js";
 import { checkEgress } from "./egress-check.js";
 import {
@@ -47,9 +47,20 @@ export async function runOperatorCall<P, R>(
   sessionId: string,
   params: P,
 ): Promise<OperatorCallResult<R>> {
+  return withConflictRetry(deps, (mode) => runOperatorCallOnce(deps, definition, call, sessionId, params, mode));
+}
+
+async function runOperatorCallOnce<P, R>(
+  deps: GatewayDeps,
+  definition: OperatorDefinition<P, R>,
+  call: CallIdentity,
+  sessionId: string,
+  params: P,
+  mode: SessionMode,
+): Promise<OperatorCallResult<R>> {
   const { opName } = definition;
   const digest = operatorParamsDigest(definition.toOperatorParams(params));
-  const open = await openSession(deps, call, sessionId, opName);
+  const open = await openSession(deps, call, sessionId, opName, mode);
   const { loaded, stamper } = open;
   const budget = loaded.session.budget;
   const callsUsed = loaded.runtime.operatorCallsUsed;
@@ -63,7 +74,7 @@ export async function runOperatorCall<P, R>(
       runtime:
         charge === undefined
           ? undefined
-          : { kind: "update", sessionId, leaseOwner: open.lease.owner, operatorCallsUsed: charge.calls, bytesUsed: charge.bytes, updatedAt: stamper.now() },
+          : { kind: "update", sessionId, operatorCallsUsed: charge.calls, bytesUsed: charge.bytes, updatedAt: stamper.now() },
     });
     deps.metrics.operatorCall(opName, "error");
     throw error;
@@ -210,7 +221,6 @@ export async function runOperatorCall<P, R>(
       runtime: {
         kind: "update",
         sessionId,
-        leaseOwner: open.lease.owner,
         operatorCallsUsed: after.calls,
         bytesUsed: after.bytes,
         addEvidenceUnitIds: execution.emitted.map((unit) => unit.evidenceUnitId),

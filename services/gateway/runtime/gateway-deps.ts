@@ -14,6 +14,7 @@ import type { SearchCache } from "../operators/search-cache.js";
 import type { VersionBytesCache } from "../sources/version-bytes-cache.js";
 import type { VersionCatalog } from "../sources/version-catalog.js";
 import type { SessionQueue } from "../sessions/session-queue.js";
+import type { SessionStateCache } from "../sessions/session-state-cache.js";
 
 /** The wall clock, injectable so tests control time. */
 export interface Clock {
@@ -59,6 +60,8 @@ export interface GatewayDeps {
   readonly ids: IdSource;
   /** In-process turns per session (calls on one session wait here rather than polling the lease). */
   readonly sessionQueue: SessionQueue;
+  /** Sessions' state as this instance last committed it, for calls that skip the lease (session-state-cache.ts). */
+  readonly sessionStates: SessionStateCache;
   /** This process's identity, the owner of the session leases it takes. */
   readonly instanceId: string;
 }

@@ -95,14 +95,22 @@ export async function createSession(deps: GatewayDeps, call: CallIdentity, budge
   const token = deps.ids.sessionToken();
   const tokenExpiresAt = timestampFromMs(now.getTime() + deps.config.sessionTokenTtlSecs * 1000);
   const inside = createEventStamper(deps, call, { traceId: call.traceId, sessionId, policySnapshotId });
+  const session = { sessionId, traceId: call.traceId, principalId: principal.principalId, tenantId: principal.tenantId, policySnapshotId, budget, createdAt: inside.now() };
+  const runtime = { tenantId: principal.tenantId, sessionTokenHash: sessionTokenHash(token), tokenExpiresAt };
   await deps.ledger.commit({
     policySnapshot: snapshot,
-    session: { sessionId, traceId: call.traceId, principalId: principal.principalId, tenantId: principal.tenantId, policySnapshotId, budget, createdAt: inside.now() },
-    runtime: { kind: "insert", sessionId, tenantId: principal.tenantId, sessionTokenHash: sessionTokenHash(token), tokenExpiresAt, updatedAt: inside.now() },
+    session,
+    runtime: { kind: "insert", sessionId, ...runtime, updatedAt: inside.now() },
     events: [
       inside.event(policyDecisionPayload(PolicyAction.CREATE_SESSION, "create_session", true, reason)),
       inside.event({ case: "sessionCreated", value: { $typeName: "pecr.v1.SessionCreatedEvent", policySnapshot: snapshot, budget, tokenExpiresAt } }),
     ],
+  });
+  // This instance wrote the session's first state, so its first call here needs no lease (session-state-cache.ts).
+  deps.sessionStates.set(sessionId, {
+    session,
+    snapshot,
+    runtime: { ...runtime, operatorCallsUsed: 0n, bytesUsed: 0n, evidenceUnitIds: [], finalized: false, version: 0n },
   });
   deps.logger.info(
     {

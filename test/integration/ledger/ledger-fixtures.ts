@@ -176,7 +176,7 @@ export function fetchUnit(
   ids: FixtureIds,
   session: SessionIds,
   units: readonly EvidenceUnit[],
-  options: { leaseOwner?: string; releaseLease?: boolean; calls?: bigint } = {},
+  options: { leaseOwner?: string; releaseLease?: boolean; calls?: bigint; expectVersion?: bigint } = {},
 ): UnitOfWork {
   return {
     evidence: units.map((unit) => ({ unit, traceId: session.traceId, sessionId: session.sessionId })),
@@ -184,6 +184,7 @@ export function fetchUnit(
       kind: "update",
       sessionId: session.sessionId,
       leaseOwner: options.leaseOwner,
+      expectVersion: options.expectVersion,
       operatorCallsUsed: options.calls ?? 1n,
       bytesUsed: 100n,
       addEvidenceUnitIds: units.map((u) => u.evidenceUnitId),

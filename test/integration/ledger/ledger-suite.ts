@@ -23,6 +23,7 @@ import type { LedgerDatabase, SqlExecutor } from "../../../services/gateway/ledg
 import { createLedger, type Ledger } from "../../../services/gateway/ledger/ledger.js";
 import { sealEvent } from "../../../services/gateway/ledger/ledger-records.js";
 import type { CommitResult } from "../../../services/gateway/ledger/ledger-types.js";
+import { RuntimeConflictError } from "../../../services/gateway/ledger/runtime-conflict.js";
 import { DEFAULT_MIGRATIONS_DIR, migrate } from "../../../services/gateway/ledger/migrations.js";
 import { openPgliteDatabase } from "../../../services/gateway/ledger/pglite-database.js";
 import type { LedgerBackend } from "./ledger-harness.js";
@@ -257,6 +258,40 @@ export function registerLedgerSuite(backend: LedgerBackend): void {
     t.is(loaded?.runtime.operatorCallsUsed, 0n, "the stale holder's counters were not written");
     const evidence = await fresh.owner.sql`SELECT 1 FROM pecr_evidence_units`;
     t.is(evidence.length, 0, "nothing of the failed unit was written");
+    t.true((await ledger.verify()).ok);
+  });
+
+  test(`${name}: an optimistic runtime change applies only at the version it read with no lease held, else fails alone as a conflict`, async (t) => {
+    const { fresh, ledger, ids } = await setUp(t);
+    const session = await populate(ledger, ids, 0);
+    const sid = session.sessionId;
+    t.is((await ledger.loadSession(sid))?.runtime.version, 0n);
+    await ledger.commit(fetchUnit(ids, session, [], { expectVersion: 0n, calls: 1n }));
+    t.like((await ledger.loadSession(sid))?.runtime, { version: 1n, operatorCallsUsed: 1n });
+    const eventsBefore = (await ledger.verify()).eventsVerified;
+    // Read at version 0, written after someone else's change: refused, in a batch whose other units commit.
+    const outcomes = await Promise.allSettled([
+      ledger.commit({ events: [policyDecision(ids, session)] }),
+      ledger.commit(fetchUnit(ids, session, [evidenceUnit(session, "stale.txt", "stale")], { expectVersion: 0n, calls: 9n })),
+      ledger.commit({ events: [policyDecision(ids, session)] }),
+    ]);
+    t.deepEqual(outcomes.map((outcome) => outcome.status), ["fulfilled", "rejected", "fulfilled"]);
+    const reason = outcomes[1]?.status === "rejected" ? outcomes[1].reason : undefined;
+    t.true(reason instanceof RuntimeConflictError, String(reason));
+    t.is((reason as RuntimeConflictError).sessionId, sid);
+    t.is((await fresh.owner.sql`SELECT 1 FROM pecr_evidence_units`).length, 0, "nothing of the refused unit was written");
+    t.is((await ledger.verify()).eventsVerified, eventsBefore + 2n);
+    // At the current version but with a lease held by another caller: refused too.
+    t.is((await ledger.acquireSessionLease(sid, "b", 60_000)).status, "acquired");
+    await t.throwsAsync(ledger.commit(fetchUnit(ids, session, [], { expectVersion: 1n, calls: 2n })), { instanceOf: RuntimeConflictError });
+    // The holder's fenced change bumps the version like any other, and the lease-free change at it then applies.
+    await ledger.commit(fetchUnit(ids, session, [], { leaseOwner: "b", releaseLease: true, calls: 2n }));
+    await ledger.commit(fetchUnit(ids, session, [], { expectVersion: 2n, calls: 3n }));
+    t.like((await ledger.loadSession(sid))?.runtime, { version: 3n, operatorCallsUsed: 3n });
+    // A failure that is not a conflict (a session that does not exist) stays a ledger failure.
+    const missing = { ...fetchUnit(ids, session, [], { expectVersion: 0n }), runtime: { kind: "update" as const, sessionId: "no-such-session", leaseOwner: "x", updatedAt: ids.time() } };
+    const notConflict = await t.throwsAsync(ledger.commit(missing));
+    t.false(notConflict instanceof RuntimeConflictError);
     t.true((await ledger.verify()).ok);
   });
 
