@@ -28,6 +28,7 @@ import { runClosedLoop } from "./support/closed-loop.js";
 import { runH2loadCallers } from "./support/h2load-callers.js";
 import { printTable, summarise, type LatencySummary } from "./support/latency-stats.js";
 import { scrapeCounters } from "./support/metric-counter.js";
+import { readMachineBusySeconds } from "./support/proc-stats.js";
 
 const users = Number(process.env.BENCH_USERS ?? 10);
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -110,12 +111,14 @@ interface LoadRun {
  */
 async function measured(label: string, method: string, measure: () => Promise<LoadRun>): Promise<LatencySummary> {
   const cpuBefore = await gateway.cpuSeconds();
+  const machineBefore = await readMachineBusySeconds();
   const before = await handled(method);
   const result = await measure();
   // Calls the load generator abandoned at the end finish on the gateway shortly after: let them be counted here.
   await delay(250);
   const after = await handled(method);
   const cpuAfter = await gateway.cpuSeconds();
+  const machineAfter = await readMachineBusySeconds();
   const delta = new Map([...after].map(([code, count]) => [code, count - (before.get(code) ?? 0)] as const).filter(([, count]) => count > 0));
   const all = [...delta.values()].reduce((sum, count) => sum + count, 0);
   const ok = delta.get("ok") ?? 0;
@@ -124,6 +127,10 @@ async function measured(label: string, method: string, measure: () => Promise<Lo
   if (cpuBefore !== undefined && cpuAfter !== undefined) {
     // CPU of the service process over every call it handled (warm-up included): robust to other load.
     cpuPerRequest.push(`${label}: ${(((cpuAfter - cpuBefore) * 1000) / Math.max(1, all)).toFixed(2)} ms`);
+  }
+  if (machineBefore !== undefined && machineAfter !== undefined) {
+    // Everything the call cost on this machine: gateway, Postgres, the load generator (and anything else running).
+    machinePerRequest.push(`${label}: ${(((machineAfter - machineBefore) * 1000) / Math.max(1, all)).toFixed(2)} ms`);
   }
   if (all > ok) {
     const resets = result.resetAtEnd === undefined ? "" : `; up to ${result.resetAtEnd} are the calls the load generator resets when its time is up (${result.cut ?? 0} logged)`;
@@ -167,6 +174,7 @@ async function withH2loadCallers<Desc extends DescMessage>(operator: OperatorUnd
 }
 
 const cpuPerRequest: string[] = [];
+const machinePerRequest: string[] = [];
 const notes: string[] = [];
 
 const fetchSpan: OperatorUnderTest<typeof FetchSpanRequestSchema> = {
@@ -197,6 +205,7 @@ try {
   printTable(rows);
   if (loadGenerators.has("h2load") && !withH2load) console.log("h2load rows skipped: h2load is not installed (Debian package nghttp2-client)");
   if (cpuPerRequest.length > 0) console.log(`gateway CPU per call: ${cpuPerRequest.join(", ")}`);
+  if (machinePerRequest.length > 0) console.log(`machine CPU per call (all processes): ${machinePerRequest.join(", ")}`);
   for (const note of notes) console.log(note);
   const rss = await gateway.rssBytes();
   if (rss !== undefined) console.log(`gateway RSS after the run: ${(rss / 1024 / 1024).toFixed(0)} MiB`);

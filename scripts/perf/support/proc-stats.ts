@@ -31,3 +31,16 @@ export async function readCpuSeconds(pid: number | undefined): Promise<number | 
     return undefined;
   }
 }
+
+/** CPU time the whole machine spent busy (every process, every core: user, nice, system, irq, softirq), seconds. */
+export async function readMachineBusySeconds(): Promise<number | undefined> {
+  try {
+    const stat = await readFile("/proc/stat", "utf8");
+    const fields = (/^cpu\s+(.*)$/m.exec(stat)?.[1] ?? "").split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal ...: idle, iowait and steal (another guest's time) are not ours.
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
