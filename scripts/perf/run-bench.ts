@@ -19,6 +19,7 @@ import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { startChildService } from "./support/child-service.js";
 import { runClosedLoop } from "./support/closed-loop.js";
 import { printTable, summarise, type LatencySummary } from "./support/latency-stats.js";
+import { readMachineBusySeconds } from "./support/proc-stats.js";
 
 const users = Number(process.env.BENCH_USERS ?? 10);
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -33,6 +34,7 @@ const scenarios = [
 const rows: LatencySummary[] = [];
 const memory: string[] = [];
 const cpu: string[] = [];
+const machineCpu: string[] = [];
 for (const scenario of scenarios) {
   const dataDir = mkdtempSync(join(tmpdir(), "pecr-run-bench-"));
   const schema = `pecr_bench_${process.pid}_${scenario.planner}`;
@@ -62,14 +64,20 @@ for (const scenario of scenarios) {
     const client = createClient(ControllerService, createGrpcTransport({ baseUrl: stack.url, interceptors: [principal] }));
     let completed = 0;
     const cpuBefore = await stack.cpuSeconds();
+    const machineBefore = await readMachineBusySeconds();
     const result = await runClosedLoop({ users, durationMs, warmupMs }, async () => {
       const response = await client.run({ query: scenario.query });
       completed++;
       return response.terminalMode === scenario.expect;
     });
     const cpuAfter = await stack.cpuSeconds();
+    const machineAfter = await readMachineBusySeconds();
     if (cpuBefore !== undefined && cpuAfter !== undefined) {
       cpu.push(`${scenario.planner}: ${(((cpuAfter - cpuBefore) * 1000) / Math.max(1, completed)).toFixed(1)} ms`);
+    }
+    if (machineBefore !== undefined && machineAfter !== undefined) {
+      // Everything a run cost on this machine: the services, Postgres and the load generator.
+      machineCpu.push(`${scenario.planner}: ${(((machineAfter - machineBefore) * 1000) / Math.max(1, completed)).toFixed(1)} ms`);
     }
     rows.push(summarise(`Run (${scenario.planner})`, result.latencies, result.errors, result.elapsedMs));
     const rss = await stack.rssBytes();
@@ -86,4 +94,5 @@ for (const scenario of scenarios) {
 console.log(`controller benchmark: ${users} callers, ${durationMs} ms per planner, ledger ${dbUrl === undefined ? "PGlite (embedded)" : "Postgres"}`);
 printTable(rows);
 console.log(`gateway+controller process CPU per run: ${cpu.join(", ")}`);
+console.log(`machine CPU per run (all processes): ${machineCpu.join(", ")}`);
 console.log(`gateway+controller process RSS after each run: ${memory.join(", ")}`);
