@@ -10,7 +10,7 @@
  * way; the ones a stale state could get wrong cannot be: a finalized session, a token and a principal never
  * change back, and counters only grow.
  */
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { PolicyAction } from "#gen/pecr/v1/policy_pb.js";
 import { errors } from "#core/errors/pecr-error.js";
 import type { CommitResult, LoadedSession, RuntimeUpdate, UnitOfWork } from "../ledger/ledger-types.js";
@@ -98,11 +98,19 @@ export async function openSession(
     throw error;
   }
   const lease = owner === undefined ? undefined : { sessionId, owner };
-  /** This call's runtime update, fenced by its lease or by the version it read. */
-  const fenced = (runtime: UnitOfWork["runtime"]): UnitOfWork["runtime"] =>
-    runtime?.kind !== "update" || runtime.sessionId !== sessionId
+  /**
+   * This call's runtime update, fenced by its lease or by the version it read. An optimistic unit that changes
+   * nothing of the runtime (a refusal) still checks the version: what it records (e.g. the counters a budget
+   * refusal reports) must be the session's current state, not an older one.
+   */
+  const fenced = (runtime: UnitOfWork["runtime"]): UnitOfWork["runtime"] => {
+    if (owner === undefined && runtime === undefined) {
+      return { kind: "update", sessionId, updatedAt: timestampFromMs(deps.clock.now().getTime()), expectVersion: loaded.runtime.version };
+    }
+    return runtime?.kind !== "update" || runtime.sessionId !== sessionId
       ? runtime
       : ({ ...runtime, leaseOwner: owner, expectVersion: owner === undefined ? loaded.runtime.version : undefined } satisfies RuntimeUpdate);
+  };
   /** Commits `unit`, giving the lease back in it, and records the state it leaves (or forgets it on failure). */
   const commitEnding = async (unit: Omit<UnitOfWork, "releaseLease">): Promise<CommitResult> => {
     const runtime = fenced(unit.runtime);

@@ -50,9 +50,17 @@ if (!process.env.PECR_TEST_DB_URL) {
     const refused = await failure(fetchSpanOn(a, session.sessionId, session.options));
     t.is(refused.code, Code.ResourceExhausted);
     t.is(refused.detail, "ERR_BUDGET_EXCEEDED");
-    const [row] = await a.sql!<{ operator_calls_used: string; runtime_version: string; lease_owner: string | null }[]>`
-      SELECT operator_calls_used::text, runtime_version::text, lease_owner FROM pecr_session_runtime WHERE session_id = ${session.sessionId}`;
-    t.deepEqual(row, { operator_calls_used: "5", runtime_version: "5", lease_owner: null });
+    const runtime = async () =>
+      (
+        await a.sql!<{ operator_calls_used: string; runtime_version: string; lease_owner: string | null }[]>`
+          SELECT operator_calls_used::text, runtime_version::text, lease_owner FROM pecr_session_runtime WHERE session_id = ${session.sessionId}`
+      )[0];
+    t.deepEqual(await runtime(), { operator_calls_used: "5", runtime_version: "5", lease_owner: null });
+    // a's state is current again: the next refusal is written optimistically, checked against the version it read.
+    const conflictsNow = await conflicts(a);
+    t.is((await failure(fetchSpanOn(a, session.sessionId, session.options))).detail, "ERR_BUDGET_EXCEEDED");
+    t.is(await conflicts(a), conflictsNow);
+    t.deepEqual(await runtime(), { operator_calls_used: "5", runtime_version: "6", lease_owner: null });
     const verification = (await a.client("auditor").verifyLedger({})).verification!;
     t.true(verification.ok, JSON.stringify(verification.firstBreak));
   });
