@@ -12,6 +12,7 @@
  * (unit-writer.ts), which also isolates a bad unit. Batches with MCP approval steps always take that path.
  */
 import type { SqlExecutor } from "./database.js";
+import { RUNTIME_NOT_UPDATED } from "./runtime-conflict.js";
 import { sealEvents, sourceVersionObservedEvent } from "./ledger-records.js";
 import type { CommitResult, SealedEvent, UnitOfWork, UnsealedEvent } from "./ledger-types.js";
 import {
@@ -159,7 +160,7 @@ export function prepareOneStatement(units: readonly UnitOfWork[], options: UnitW
         RETURNING 1)
     SELECT pecr_require((SELECT count(*) FROM moved) = 1, 'chain head moved')
       AND pecr_require((SELECT count(*) FROM changed WHERE required) = ${rt.requiredCount},
-        'runtime of session not updated (missing, lease lost, or changed since read)')
+        ${RUNTIME_NOT_UPDATED}::text)
       AND (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM runtimes)
         + (SELECT count(*) FROM evidence) + (SELECT count(*) FROM claim_maps) + (SELECT count(*) FROM versions)
         + (SELECT count(*) FROM events) >= 0 AS ok`,

@@ -5,8 +5,8 @@
  */
 import type { UnitOfWork } from "./ledger-types.js";
 
-/** The message both ledger writers fail with when a required runtime change updated no row. */
-export const RUNTIME_NOT_UPDATED = "runtime of session not updated";
+/** The message both ledger writers fail with when a required runtime change updated no row (a bound parameter). */
+export const RUNTIME_NOT_UPDATED = "runtime of session not updated (missing, lease lost, or changed since read)";
 
 /** A unit's optimistic runtime change found its row changed or leased; the unit was not written. */
 export class RuntimeConflictError extends Error {

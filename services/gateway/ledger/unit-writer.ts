@@ -28,6 +28,7 @@ import type {
   UnsealedEvent,
 } from "./ledger-types.js";
 import { writeMcpApproval } from "./mcp-approval-writes.js";
+import { RUNTIME_NOT_UPDATED } from "./runtime-conflict.js";
 import {
   claimMapColumns,
   eventColumns,
@@ -251,7 +252,7 @@ async function updateRuntimes(tx: SqlExecutor, changes: readonly RuntimeChange[]
       AND (u.required OR r.lease_owner = u.release_owner)
     RETURNING u.required)
     SELECT pecr_require(count(*) FILTER (WHERE required) = ${c.requiredCount},
-      'runtime of session not updated (missing, lease lost, or changed since read)') FROM changed`;
+      ${RUNTIME_NOT_UPDATED}::text) FROM changed`;
 }
 
 async function insertEvidence(tx: SqlExecutor, rows: readonly EvidenceRow[]): Promise<void> {
