@@ -43,6 +43,7 @@ export async function finalizeSession(
   return withConflictRetry(deps, (mode) => finalizeOnce(deps, call, sessionId, responseText, proposed, mode));
 }
 
+/** One attempt of `finalizeSession`, on the session opened in `mode`. */
 async function finalizeOnce(
   deps: GatewayDeps,
   call: CallIdentity,

@@ -50,6 +50,7 @@ export async function runOperatorCall<P, R>(
   return withConflictRetry(deps, (mode) => runOperatorCallOnce(deps, definition, call, sessionId, params, mode));
 }
 
+/** One attempt of `runOperatorCall`, on the session opened in `mode`. */
 async function runOperatorCallOnce<P, R>(
   deps: GatewayDeps,
   definition: OperatorDefinition<P, R>,
