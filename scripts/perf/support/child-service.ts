@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { readCpuSeconds, readRssBytes } from "./proc-stats.js";
 
 /** A running child service. */
 export interface ChildService {
@@ -22,9 +23,6 @@ export interface ChildService {
 }
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** USER_HZ of Linux /proc accounting (100 on every mainstream kernel configuration). */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Starts `pecr <command>` with `env` added to the environment. */
 export async function startChildService(command: string, env: Record<string, string>, pattern = /listening on (\S+)/): Promise<ChildService> {
@@ -48,27 +46,8 @@ export async function startChildService(command: string, env: Record<string, str
   return {
     url,
     process: child,
-    async rssBytes() {
-      try {
-        const { readFile } = await import("node:fs/promises");
-        const status = await readFile(`/proc/${child.pid}/status`, "utf8");
-        const match = /VmRSS:\s+(\d+) kB/.exec(status);
-        return match ? Number(match[1]) * 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    async cpuSeconds() {
-      try {
-        const { readFile } = await import("node:fs/promises");
-        const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
-        // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-      } catch {
-        return undefined;
-      }
-    },
+    rssBytes: () => readRssBytes(child.pid),
+    cpuSeconds: () => readCpuSeconds(child.pid),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");
