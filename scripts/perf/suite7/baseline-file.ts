@@ -18,16 +18,8 @@ import { dirname } from "node:path";
 import type { ScenarioResult } from "./scenario-result.js";
 import type { RegressionFactors, SuiteOptions } from "./suite-options.js";
 
-/** The figures kept per baseline scenario. */
-export interface BaselineFigures {
-  readonly requests: number;
-  readonly throughput: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-}
+/** The figures kept per baseline scenario: a scenario result's counts, throughput and latencies. */
+export type BaselineFigures = Pick<ScenarioResult, "requests" | "throughput" | "p50" | "p90" | "p95" | "p99" | "max">;
 
 /** One configuration's baseline. */
 export interface BaselineEntry {
