@@ -4,7 +4,7 @@
 import test from "ava";
 import { create } from "@bufbuild/protobuf";
 import { EchoRequestSchema } from "#gen/pecr/testing/v1/echo_pb.js";
-import { grpcFrame, parseH2load } from "./h2load-runner.js";
+import { grpcFrame, h2loadGrpcArgs, parseH2load } from "./h2load-runner.js";
 
 const REPORT = `starting benchmark...
 spawning thread #0: 4 total client(s). Timing-based test with 1s warm-up time and 4s main duration
@@ -30,4 +30,19 @@ test("a report without the expected lines is an error, not zeros", (t) => {
 test("the gRPC frame is an uncompressed flag, a big-endian length and the message bytes", (t) => {
   const frame = grpcFrame(EchoRequestSchema, create(EchoRequestSchema, { text: "hello" }));
   t.deepEqual([...frame], [0, 0, 0, 0, 7, 0x0a, 5, ...Buffer.from("hello")]);
+});
+
+test("the command line is a timed gRPC closed loop: whole seconds, warm-up only when asked, extra headers and log file", (t) => {
+  const url = "http://127.0.0.1:1/pecr.testing.v1.EchoService/Echo";
+  t.deepEqual(h2loadGrpcArgs({ url, bodyFile: "b.bin", clients: 4, streams: 3, durationMs: 4400, warmupMs: 0 }), [
+    ...["-c", "4", "-m", "3", "-D", "4s", "-d", "b.bin"],
+    ...["-H", "content-type: application/grpc", "-H", "te: trailers", url],
+  ]);
+  t.deepEqual(
+    h2loadGrpcArgs({ url, bodyFile: "b.bin", clients: 1, streams: 1, durationMs: 200, warmupMs: 1600, logFile: "r.log", headers: { "x-pecr-session-token": "t" } }),
+    [
+      ...["-c", "1", "-m", "1", "-D", "1s", "--warm-up-time", "2s", "-d", "b.bin", "--log-file", "r.log"],
+      ...["-H", "content-type: application/grpc", "-H", "te: trailers", "-H", "x-pecr-session-token: t", url],
+    ],
+  );
 });

@@ -99,6 +99,42 @@ export function parseH2load(output: string, clients: number, streams: number): H
   };
 }
 
+/** h2load's window for `ms`: whole seconds (its unit), at least one. */
+export function h2loadSeconds(ms: number): number {
+  return Math.max(1, Math.round(ms / 1000));
+}
+
+/** What an h2load run of gRPC unary calls sends, and for how long. */
+export interface H2loadGrpcRun {
+  /** The method's URL. */
+  readonly url: string;
+  /** File holding the gRPC frame sent as every request's body. */
+  readonly bodyFile: string;
+  /** Connections, and concurrent streams on each. */
+  readonly clients: number;
+  readonly streams: number;
+  /** Measured duration and warm-up, ms. */
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  /** Headers besides the gRPC ones. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Where h2load writes one line per request (`--log-file`). */
+  readonly logFile?: string;
+}
+
+/** The h2load command line of `run`: a closed loop of gRPC unary calls (content-type and `te: trailers` set). */
+export function h2loadGrpcArgs(run: H2loadGrpcRun): string[] {
+  return [
+    ...["-c", String(run.clients), "-m", String(run.streams), "-D", `${h2loadSeconds(run.durationMs)}s`],
+    ...(run.warmupMs > 0 ? ["--warm-up-time", `${h2loadSeconds(run.warmupMs)}s`] : []),
+    ...["-d", run.bodyFile],
+    ...(run.logFile === undefined ? [] : ["--log-file", run.logFile]),
+    ...["-H", "content-type: application/grpc", "-H", "te: trailers"],
+    ...Object.entries(run.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
+    run.url,
+  ];
+}
+
 /** Options of `runH2load`. */
 export interface H2loadOptions {
   /** The method's URL (`http://127.0.0.1:port/pkg.Service/Method`). */
@@ -124,16 +160,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
   await writeFile(bodyFile, options.body);
   const clients = Math.max(1, Math.min(options.connections, options.concurrency));
   const streams = Math.max(1, Math.ceil(options.concurrency / clients));
-  const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))}s`;
-  const { stdout } = await run("h2load", [
-    "-c", String(clients),
-    "-m", String(streams),
-    "-D", seconds(options.durationMs),
-    ...(options.warmupMs > 0 ? ["--warm-up-time", seconds(options.warmupMs)] : []),
-    "-d", bodyFile,
-    "-H", "content-type: application/grpc",
-    "-H", "te: trailers",
-    options.url,
-  ], { maxBuffer: 1024 * 1024 });
+  const args = h2loadGrpcArgs({ ...options, clients, streams, bodyFile });
+  const { stdout } = await run("h2load", args, { maxBuffer: 1024 * 1024 });
   return parseH2load(stdout, clients, streams);
 }

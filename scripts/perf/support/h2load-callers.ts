@@ -13,7 +13,7 @@ import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { grpcStatusOf } from "../suite7/h2load-runner.js";
+import { grpcStatusOf, h2loadGrpcArgs, h2loadSeconds } from "../suite7/h2load-runner.js";
 
 const run = promisify(execFile);
 
@@ -73,7 +73,6 @@ export function parseRequestLog(text: string): { latencies: number[]; failed: nu
 
 /** Runs every caller's h2load at once for the same window; rejects if a prepared call does not succeed. */
 export async function runH2loadCallers(options: H2loadCallersOptions): Promise<H2loadCallersResult> {
-  const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
   const prepared = await Promise.all(
     options.callers.map(async (caller, index) => {
       const status = await grpcStatusOf(options.url, caller.body, { ...caller.headers });
@@ -86,18 +85,7 @@ export async function runH2loadCallers(options: H2loadCallersOptions): Promise<H
   );
   await Promise.all(
     prepared.map(({ caller, bodyFile, logFile }) =>
-      run(
-        "h2load",
-        [
-          ...["-c", "1", "-m", "1", "-D", String(seconds(options.durationMs))],
-          ...(options.warmupMs > 0 ? ["--warm-up-time", String(seconds(options.warmupMs))] : []),
-          ...["-d", bodyFile, "--log-file", logFile],
-          ...["-H", "content-type: application/grpc", "-H", "te: trailers"],
-          ...Object.entries(caller.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
-          options.url,
-        ],
-        { maxBuffer: 1024 * 1024 },
-      ),
+      run("h2load", h2loadGrpcArgs({ ...options, clients: 1, streams: 1, bodyFile, logFile, headers: caller.headers }), { maxBuffer: 1024 * 1024 }),
     ),
   );
   const latencies: number[] = [];
@@ -109,5 +97,5 @@ export async function runH2loadCallers(options: H2loadCallersOptions): Promise<H
     failed += log.failed;
     cut += log.cut;
   }
-  return { latencies, failed, cut, elapsedMs: seconds(options.durationMs) * 1000 };
+  return { latencies, failed, cut, elapsedMs: h2loadSeconds(options.durationMs) * 1000 };
 }
