@@ -75,7 +75,7 @@ interface CallerSession {
 
 /** An operator under test: its RPC, and how to call it from Node or as a prepared request. */
 interface OperatorUnderTest<Desc extends DescMessage> {
-  readonly name: string;
+  /** The RPC's method name, also the row's label. */
   readonly method: string;
   readonly schema: Desc;
   readonly request: (sessionId: string) => MessageInitShape<Desc>;
@@ -143,7 +143,7 @@ async function measured(label: string, method: string, measure: () => Promise<Lo
 async function withNodeClients<Desc extends DescMessage>(operator: OperatorUnderTest<Desc>): Promise<LatencySummary> {
   const sessions = await Promise.all(Array.from({ length: users }, () => openSession()));
   const used = new Array<number>(users).fill(0);
-  return measured(`${operator.name} (Node clients)`, operator.method, () =>
+  return measured(`${operator.method} (Node clients)`, operator.method, () =>
     runClosedLoop({ users, durationMs, warmupMs }, async (user) => {
       if (used[user]! >= 9_990) {
         sessions[user] = await openSession();
@@ -164,7 +164,7 @@ async function withH2loadCallers<Desc extends DescMessage>(operator: OperatorUnd
   }));
   const workDir = mkdtempSync(join(tmpdir(), "pecr-gateway-bench-h2load-"));
   try {
-    return await measured(`${operator.name} (h2load)`, operator.method, async () => {
+    return await measured(`${operator.method} (h2load)`, operator.method, async () => {
       const result = await runH2loadCallers({ url: `${gateway.url}/${GatewayService.typeName}/${operator.method}`, callers, durationMs, warmupMs, workDir });
       return { latencies: result.latencies, errors: result.failed, elapsedMs: result.elapsedMs, cut: result.cut, resetAtEnd: callers.length };
     });
@@ -178,14 +178,12 @@ const machinePerRequest: string[] = [];
 const notes: string[] = [];
 
 const fetchSpan: OperatorUnderTest<typeof FetchSpanRequestSchema> = {
-  name: "FetchSpan",
   method: "FetchSpan",
   schema: FetchSpanRequestSchema,
   request: (sessionId) => ({ sessionId, params: { objectId: "public/public_1.txt" } }),
   call: (session) => client.fetchSpan(fetchSpan.request(session.sessionId), { headers: session.headers }),
 };
 const fetchRows: OperatorUnderTest<typeof FetchRowsRequestSchema> = {
-  name: "FetchRows",
   method: "FetchRows",
   schema: FetchRowsRequestSchema,
   request: (sessionId) => ({
