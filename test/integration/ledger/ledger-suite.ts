@@ -701,7 +701,8 @@ function spawnChild(args: string[], env: Record<string, string>) {
       }
     }
   });
-  const exited = once(child, "exit").then(([code]) => code as number | null);
+  // "close", not "exit": "exit" can come before the last lines the child wrote have been read from its stdout.
+  const exited = once(child, "close").then(([code]) => code as number | null);
   return {
     process: child,
     exited,
