@@ -162,7 +162,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     };
 
     const server = await startServer({
-      service: "pecr-gateway",
+      service: "gateway",
       routes: gatewayRoutes(deps),
       logger,
       metrics,
@@ -183,7 +183,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         safe_views: viewsDb === ledger.db ? true : await viewsDb.sql`SELECT 1`.then(() => true, () => false),
       }),
     });
-    logger.info({ trace_id: "startup", request_id: "startup", bind_addr: server.url, policy_engine: policy.kind }, "pecr-gateway listening");
+    // The server has printed the startup line (`pecr-gateway listening`); this one says which policy engine decides.
+    logger.info({ trace_id: "startup", request_id: "startup", policy_engine: policy.kind }, "gateway.policy_engine");
     return {
       server,
       deps,

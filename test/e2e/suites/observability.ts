@@ -63,6 +63,16 @@ export const registerObservabilitySuite: CoreSuite = (test, { prefix }, core) =>
     for (const type of ["POLICY_DECISION", "OPERATOR_CALL", "EVIDENCE_EMITTED", "FINALIZE_RESULT"]) t.true(types.has(type), `no ${type} for the run's trace`);
   });
 
+  test(`${prefix}observability: each service logs one startup line, named as reference §7 names it`, (t) => {
+    const { stack } = core();
+    for (const [service, lines] of [["gateway", parse(stack.gatewayLogs)], ["controller", parse(stack.controller.logs)]] as const) {
+      const startup = lines.filter((line) => typeof line.msg === "string" && line.msg.endsWith(" listening"));
+      t.deepEqual(startup.map((line) => line.msg), [`pecr-${service} listening`], `${service} startup lines`);
+      t.like(startup[0], { trace_id: "startup", request_id: "startup" });
+      t.regex(String(startup[0]?.bind_addr), /^127\.0\.0\.1:\d+$/);
+    }
+  });
+
   test(`${prefix}observability: a controller that served nothing yet exports its unlabelled counters at 0`, async (t) => {
     const { stack } = core();
     const fresh = await stack.startController();
