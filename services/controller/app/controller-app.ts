@@ -69,7 +69,7 @@ export interface ControllerApp {
   readonly routesContext: ControllerRoutesContext;
   /** Registers the RPCs. */
   readonly routes: (router: ConnectRouter) => void;
-  /** Service interceptors (the run rate limit), to run inside authentication. */
+  /** Service interceptors (the run rate limit), run after authentication and before validation. */
   readonly innerInterceptors: readonly Interceptor[];
   /** `/readyz` checks: `auth` and `gateway`. */
   readonly readiness: ReadinessCheck;

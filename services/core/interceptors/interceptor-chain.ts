@@ -1,8 +1,10 @@
 /**
  * The interceptor chain every PECR service runs, outermost first (HOUSE_STYLE "Request flow"):
- * requestContext → accessLog → metrics → errorMapping → authentication → validation → (service extras).
+ * requestContext → accessLog → metrics → errorMapping → authentication → (service extras) → validation.
  * Error mapping sits inside the log and the metrics so both see the code the client gets, and outside
- * authentication and validation so their refusals carry an ErrorDetail too.
+ * authentication and validation so their refusals carry an ErrorDetail too. Service extras (rate limits, the
+ * terminal-mode metric) run right after authentication, as reference §11.1 orders the checks: a caller over its
+ * rate limit is refused before its request is looked at, and a refused request still counts as an attempt.
  */
 import type { Interceptor } from "@connectrpc/connect";
 import type { Validator } from "@bufbuild/protovalidate";
@@ -27,7 +29,7 @@ export interface InterceptorChainOptions {
   readonly publicProcedures?: readonly string[];
   /** protovalidate validator; default `createValidator()`. */
   readonly validator?: Validator;
-  /** Service-specific interceptors, run innermost (after validation), e.g. rate limiting. */
+  /** Service-specific interceptors, run after authentication and before validation, e.g. rate limiting. */
   readonly inner?: readonly Interceptor[];
 }
 
@@ -46,7 +48,7 @@ export function createInterceptorChain(options: InterceptorChainOptions): Interc
           }),
         ]
       : []),
-    createValidateInterceptor(options.validator ? { validator: options.validator } : {}),
     ...(options.inner ?? []),
+    createValidateInterceptor(options.validator ? { validator: options.validator } : {}),
   ];
 }

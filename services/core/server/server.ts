@@ -48,7 +48,7 @@ export interface ServerInterceptorOptions {
   readonly publicProcedures?: readonly string[];
   /** protovalidate validator; default `createValidator()`. */
   readonly validator?: Validator;
-  /** Service-specific interceptors, run innermost. */
+  /** Service-specific interceptors, run after authentication and before validation (rate limits, metrics). */
   readonly inner?: readonly Interceptor[];
 }
 

@@ -407,15 +407,16 @@ export function registerGatewaySuite(test: TestFn<SuiteContext>, backend: Backen
     });
   });
 
-  test("rate limits refuse a principal's requests past the window's limit", async (t) => {
+  test("rate limits refuse a principal's requests past the window's limit, checked before the request is looked at", async (t) => {
     const client = t.context.strict.client("guest");
-    for (let i = 0; i < 5; i++) await client.createSession({ budget: DEFAULT_BUDGET });
-    t.like(await failure(client.createSession({ budget: DEFAULT_BUDGET })), {
-      code: Code.ResourceExhausted,
-      message: "rate limit exceeded for session creation",
-      detail: "ERR_RATE_LIMITED",
-      retryable: true,
-    });
+    const invalidBudget = { ...DEFAULT_BUDGET, maxOperatorCalls: 10_001 };
+    // An invalid request is an attempt too: it uses up one of the window's five.
+    t.like(await failure(client.createSession({ budget: invalidBudget })), { code: Code.InvalidArgument, detail: "ERR_INVALID_PARAMS" });
+    for (let i = 0; i < 4; i++) await client.createSession({ budget: DEFAULT_BUDGET });
+    const limited = { code: Code.ResourceExhausted, message: "rate limit exceeded for session creation", detail: "ERR_RATE_LIMITED", retryable: true };
+    t.like(await failure(client.createSession({ budget: DEFAULT_BUDGET })), limited);
+    // Past the limit, the request is refused for the limit whatever it holds (reference §11.1: rate limit before params).
+    t.like(await failure(client.createSession({ budget: invalidBudget })), limited);
   });
 
   test("an operator removed from the allowlist is refused before the policy is asked; an unknown RPC is Unimplemented", async (t) => {
