@@ -21,6 +21,7 @@ import { type LoopSummary, createContextLoop } from "../loop/context-loop.js";
 import { type ControllerMetrics, terminalModeLabel } from "../observability/controller-metrics.js";
 import type { Planner } from "../planners/planner.js";
 import { type RunEventSink, finalizeEvent, loopEvent, resultEvent, sessionStartedEvent } from "./run-events.js";
+import { logFinalize, logOperatorCall } from "./run-log.js";
 
 /** What a run depends on (built once by the composition root). */
 export interface RunDeps {
@@ -121,7 +122,10 @@ export async function runQuestion(input: RunInput, deps: RunDeps, onEvent?: RunE
           ...(input.signal ? { signal: input.signal } : {}),
         }),
       onIteration: () => deps.metrics.loopIterations.inc(),
-      ...(onEvent ? { onEvent: (event) => onEvent(loopEvent(event)) } : {}),
+      onEvent: (event) => {
+        if (event.kind === "operator_call") logOperatorCall(input.logger, session.response.sessionId, event);
+        onEvent?.(loopEvent(event));
+      },
     });
     const answer = await deps.planner.answer({ query: input.query }, loop);
     const summary = loop.finish();
@@ -147,11 +151,13 @@ export async function runQuestion(input: RunInput, deps: RunDeps, onEvent?: RunE
       authorship: deps.planner.authorship,
     });
     let finalized;
+    const finalizeStartedAt = deps.now();
     try {
       finalized = await deps.gateway.finalize(session, proposal, sessionCall());
     } catch (error) {
       throw passThroughGatewayError(error);
     }
+    logFinalize(input.logger, session.response.sessionId, finalized, deps.now() - finalizeStartedAt);
     onEvent?.(finalizeEvent(finalized));
 
     const response = create(RunResponseSchema, {

@@ -131,8 +131,8 @@ test("RunStream sends session, operator, evidence and finalize events in order, 
   t.false(evidenceJson.includes("Support hours are"));
 });
 
-test("RunStream reports failed calls with their outcome and error code", async (t) => {
-  const { client } = await createHarness();
+test("RunStream reports failed calls with their outcome and error code, and so do the logs", async (t) => {
+  const { client, logs } = await createHarness();
   const events: RunStreamResponse[] = [];
   for await (const event of client.runStream({ query: QUESTION }, as("guest"))) events.push(event);
   const failed = events.flatMap((event) => (event.event.case === "operatorCall" ? [event.event.value] : []));
@@ -144,6 +144,9 @@ test("RunStream reports failed calls with their outcome and error code", async (
   t.false(events.some((event) => event.event.case === "evidence"));
   const last = events.at(-1)!.event;
   t.is(last.case === "result" ? last.value.terminalMode : undefined, TerminalMode.INSUFFICIENT_PERMISSION);
+  const logged = logs.filter((line) => line.msg === "controller.operator_call");
+  t.is(logged.length, failed.length);
+  for (const line of logged) t.like(line, { outcome: "error", terminal_mode: "INSUFFICIENT_PERMISSION", error_code: "ERR_POLICY_DENIED", result_bytes: 0 });
 });
 
 test("a RunStream whose session cannot be opened ends with the gateway's error and no event", async (t) => {
@@ -217,6 +220,15 @@ test("logs name the session, trace, principal, snapshot and loop outcome, but ne
   });
   t.true(Number(completed?.operator_calls_used) >= 2);
   t.true(Number(completed?.bytes_used) > 0);
+  // One line per operator call, in call order, then one for finalize (reference §7.1 operator.* / finalize.compile).
+  const calls = logs.filter((line) => line.msg === "controller.operator_call");
+  t.is(calls.length, Number(completed?.operator_calls_used));
+  t.is(calls[0]?.operator_name, "search");
+  for (const call of calls) {
+    t.like(call, { session_id: res.sessionId, trace_id: res.traceId, request_id: "req-log", outcome: "ok", terminal_mode: "SUPPORTED" });
+    t.true(Number(call.result_bytes) > 0 && Number(call.latency_ms) >= 0);
+  }
+  t.like(logs.find((line) => line.msg === "controller.finalize"), { session_id: res.sessionId, terminal_mode: "SUPPORTED", coverage_observed: 1, request_id: "req-log" });
   const text = logs.map((line) => JSON.stringify(line)).join("\n");
   t.false(text.includes("zebra-marker-771"));
   t.false(text.includes("support hours"));
