@@ -7,8 +7,8 @@
  * `safe_customer_view_public` for its status and plan tier.
  * Step 2 (one fan-out): FetchSpan of the documents hit by the most distinct keywords.
  * Answer: one SUPPORTED claim per row value ("cust_public_1 status: active") citing the row's evidence id, and one
- * per sentence that contains the most distinct keywords (at least two when the question has two), citing the
- * span it came from. Nothing found: no claims
+ * per sentence that contains the most distinct keywords (at least two when the question has two), one of them a
+ * keyword that tells the documents apart, citing the span it came from. Nothing found: no claims
  * (the run proposes INSUFFICIENT_EVIDENCE with the canned text).
  */
 import { type JsonValue, type MessageInitShape, create } from "@bufbuild/protobuf";
@@ -80,13 +80,47 @@ function rankObjects(searches: readonly { term: string; result: OperatorResult }
     .map((entry) => entry.objectId);
 }
 
-function sentenceClaims(spans: readonly EvidenceUnit[], keywords: readonly string[]): ProposedClaim[] {
+/**
+ * Keywords that tell the evidence apart: those missing from at least one fetched document. With a single
+ * document fetched, a keyword it contains counts as common only when its own searches found other documents too.
+ * A sentence that matches only common keywords ("fixture" and "document", when every document is a "fixture
+ * document") says nothing about what was asked, however many of them it holds.
+ */
+export function discriminatingKeywords(
+  keywords: readonly string[],
+  documents: readonly string[],
+  objectsFound: ReadonlyMap<string, number>,
+): Set<string> {
+  const lowered = documents.map((text) => text.toLowerCase());
+  return new Set(
+    keywords.filter((keyword) => {
+      const inEvery = lowered.length > 0 && lowered.every((text) => text.includes(keyword));
+      return !inEvery || (lowered.length < 2 && (objectsFound.get(keyword) ?? 0) < 2);
+    }),
+  );
+}
+
+/** Distinct objects the searches found per keyword (every form of a keyword counts as that keyword). */
+function objectsFoundPerKeyword(searches: readonly { term: string; result: OperatorResult }[]): Map<string, number> {
+  const found = new Map<string, Set<string>>();
+  for (const { term, result } of searches) {
+    const keyword = term.toLowerCase();
+    const set = found.get(keyword) ?? new Set<string>();
+    for (const ref of result.refs) set.add(ref.objectId);
+    found.set(keyword, set);
+  }
+  return new Map([...found].map(([keyword, objects]) => [keyword, objects.size]));
+}
+
+function sentenceClaims(spans: readonly EvidenceUnit[], keywords: readonly string[], objectsFound: ReadonlyMap<string, number>): ProposedClaim[] {
+  const texts = spans.flatMap((unit) => (unit.content.case === "text" ? [unit.content.value] : []));
+  const discriminating = [...discriminatingKeywords(keywords, texts, objectsFound)];
   const candidates: { text: string; hits: number; evidenceUnitId: string }[] = [];
   for (const unit of spans) {
     if (unit.content.case !== "text") continue;
     for (const sentence of splitSentences(unit.content.value)) {
       const hits = keywordHits(sentence.text, keywords);
-      if (hits > 0) candidates.push({ text: sentence.text, hits, evidenceUnitId: unit.evidenceUnitId });
+      if (hits > 0 && keywordHits(sentence.text, discriminating) > 0) candidates.push({ text: sentence.text, hits, evidenceUnitId: unit.evidenceUnitId });
     }
   }
   // A sentence must match two keywords when the question has two or more: one shared word ("status" in "status
@@ -153,7 +187,7 @@ export function createExtractivePlanner(): Planner {
         .map((objectId) => operatorParams({ case: "fetchSpan", value: { objectId } }));
       const second = await loop.step(fetches);
       const spans = second.results.flatMap((result) => result?.evidenceUnits ?? []);
-      claims.push(...sentenceClaims(spans, terms.keywords));
+      claims.push(...sentenceClaims(spans, terms.keywords, objectsFoundPerKeyword(searchResults)));
       return { claims };
     },
   };

@@ -16,7 +16,7 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
     "not now of off on once only or other ought our ours ourselves out over own same shall she should so some " +
     "such than that the their theirs them themselves then there these they this those through to too under until " +
     "up very was we were what when where which while who whom why will with would you your yours yourself " +
-    "yourselves tell show give please know get got also may might must us"
+    "yourselves tell show give please know get got also may might must us say says said describe explain mean means"
   ).split(" "),
 );
 

@@ -56,6 +56,21 @@ export const registerSmokeSuite: CoreSuite = (test, { prefix }, core) => {
     t.deepEqual(new Set(run.citedEvidence.map((ref) => ref.evidenceUnitId)), new Set(claims.flatMap((c) => c.evidenceUnitIds)));
   });
 
+  test(`${prefix}smoke: a question about a document is answered from it for a reader, and not from other documents for anyone else`, async (t) => {
+    const { stack } = core();
+    const question = "What does the restricted fixture document say?";
+    const dev = await stack.controller.client("dev").run({ query: question });
+    t.is(dev.terminalMode, TerminalMode.SUPPORTED);
+    t.true(dev.claimMap!.claims.length > 0);
+    for (const claim of dev.claimMap!.claims) t.regex(claim.claimText, /restricted/i);
+    t.true(dev.citedEvidence.every((ref) => ref.objectId.startsWith("restricted/")), JSON.stringify(dev.citedEvidence.map((ref) => ref.objectId)));
+    // support reads the public and injection documents, which are "fixture documents" too: sharing those words
+    // with the question does not make their sentences an answer to it.
+    const support = await stack.controller.client("support").run({ query: question });
+    t.not(support.terminalMode, TerminalMode.SUPPORTED);
+    t.deepEqual(support.claimMap?.claims.filter((claim) => claim.status === ClaimStatus.SUPPORTED) ?? [], []);
+  });
+
   test(`${prefix}smoke: direct gateway list_versions and diff follow the corpus file by file`, async (t) => {
     const { stack } = core();
     const dev = stack.gateway("dev");
