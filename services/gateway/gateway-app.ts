@@ -98,7 +98,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     sharedSecret: auth.mode === "local" ? auth.sharedSecret : undefined,
   });
   const tls = readServerTlsConfig(options.source);
-  const logger = options.logger ?? createLogger({ service: "pecr-gateway" });
+  const logger = options.logger ?? createLogger({ service: "pecr-gateway", level: config.logLevel });
   const authenticator = await createAuthenticator(auth);
 
   const cleanup: (() => Promise<void>)[] = [];

@@ -30,7 +30,7 @@ export async function startChildService(command: string, env: Record<string, str
   const nodeArgs = (process.env.PECR_BENCH_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
   const child = spawn(process.execPath, [...nodeArgs, "--import=tsx", "scripts/pecr.ts", command], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stderr: string[] = [];

@@ -84,7 +84,7 @@ export function createConfiguredPlanner(config: Pick<ControllerConfig, "planner"
 
 /** Builds the controller from its configuration. */
 export async function createControllerApp(config: ControllerConfig, deps: ControllerAppDeps = {}): Promise<ControllerApp> {
-  const logger = deps.logger ?? createLogger({ service: "controller" });
+  const logger = deps.logger ?? createLogger({ service: "controller", level: config.logLevel });
   const metrics = deps.metrics ?? createAppMetrics();
   const controllerMetrics = createControllerMetrics(metrics);
   const authenticator = deps.authenticator ?? (await createAuthenticator(config.auth, deps.authenticatorDeps));

@@ -20,6 +20,7 @@ test("defaults follow the reference: loopback bind, extractive planner, 60 runs 
   t.deepEqual(config.bind, { host: "127.0.0.1", port: 8081 });
   t.is(config.gatewayUrl.href, "http://127.0.0.1:8080/");
   t.is(config.planner, "extractive");
+  t.is(config.logLevel, "info");
   t.is(config.baselinePlan, undefined);
   t.is(config.rateLimitWindowSecs, 60);
   t.is(config.rateLimitRunPerWindow, 60);
@@ -32,6 +33,12 @@ test("defaults follow the reference: loopback bind, extractive planner, 60 runs 
   t.is(config.budgetDefaults.maxOperatorCalls, 10);
   t.is(config.budgetDefaults.maxBytes, 1048576n);
   t.is(config.budgetDefaults.maxParallelism, 4);
+});
+
+test("PECR_LOG_LEVEL sets the level, and a level pino does not have stops the start", (t) => {
+  t.is(read({ ...BASE, PECR_LOG_LEVEL: "warn" }).logLevel, "warn");
+  t.is(read({ ...BASE, PECR_LOG_LEVEL: "silent" }).logLevel, "silent");
+  t.is(startupCode(t, { ...BASE, PECR_LOG_LEVEL: "verbose" }), "ERR_INVALID_CONFIG");
 });
 
 test("the gateway URL and the default budget are required", (t) => {

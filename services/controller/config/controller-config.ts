@@ -15,6 +15,7 @@ import {
 } from "#core/auth/tls-config.js";
 import type { ConfigReader, HostPort } from "#core/config/config-reader.js";
 import { StartupError } from "#core/config/startup-error.js";
+import { LOG_LEVELS, type LogLevel } from "#core/observability/logger.js";
 import type { Budget } from "#gen/pecr/v1/budget_pb.js";
 import type { PlanStep } from "../planners/plan-step.js";
 import { parseBaselinePlan } from "./baseline-plan-json.js";
@@ -30,6 +31,8 @@ export type PlannerName = (typeof PLANNER_NAMES)[number];
 export interface ControllerConfig {
   /** `PECR_CONTROLLER_BIND_ADDR` (127.0.0.1:8081). */
   readonly bind: HostPort;
+  /** `PECR_LOG_LEVEL` (info): the least severe level logged. */
+  readonly logLevel: LogLevel;
   /** `PECR_GATEWAY_URL` (required): the gateway, http:// (h2c) or https:// (TLS). */
   readonly gatewayUrl: URL;
   /** TLS of the gateway connection (`PECR_GATEWAY_CA_PATH`, `..._CLIENT_CERT_PATH`, `..._CLIENT_KEY_PATH`). */
@@ -118,6 +121,7 @@ export function readControllerConfig(reader: ConfigReader, deps: ReadControllerC
     gatewayCallTimeoutMs: reader.integer("PECR_GATEWAY_CALL_TIMEOUT_MS", 10_000, { min: 1, max: 300_000 }),
     budgetDefaults: parseBudgetJson(reader.requiredString("PECR_BUDGET_DEFAULTS"), validator),
     planner: reader.oneOf("PECR_CONTROLLER_PLANNER", PLANNER_NAMES, "extractive"),
+    logLevel: reader.oneOf("PECR_LOG_LEVEL", LOG_LEVELS, "info"),
     baselinePlan: planText === undefined ? undefined : parseBaselinePlan(planText, validator),
     rateLimitWindowSecs: reader.integer("PECR_RATE_LIMIT_WINDOW_SECS", 60, { min: 1 }),
     rateLimitRunPerWindow: reader.integer("PECR_RATE_LIMIT_RUN_PER_WINDOW", 60, { min: 0 }),

@@ -14,12 +14,18 @@ export const SECRET_HEADER_NAMES: readonly string[] = [
   "set-cookie",
 ];
 
+/** The levels a service may log at (`PECR_LOG_LEVEL`), most severe first; `silent` logs nothing. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** A level of `LOG_LEVELS`. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Options of `createLogger`. */
 export interface CreateLoggerOptions {
   /** Service name written on every line as `service` (e.g. `gateway`). */
   readonly service: string;
   /** Minimum level, or `silent`; default `info`. */
-  readonly level?: Level | "silent";
+  readonly level?: Level | "silent" | undefined;
   /** Where lines go; default stdout (buffered). Tests pass a sink stream to assert on lines. */
   readonly destination?: DestinationStream;
 }

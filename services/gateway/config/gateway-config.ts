@@ -5,6 +5,7 @@
  * policy to the embedded engine (no `PECR_OPA_URL`), and the default as_of time is "now".
  */
 import type { ConfigReader, HostPort } from "#core/config/config-reader.js";
+import { LOG_LEVELS, type LogLevel } from "#core/observability/logger.js";
 import { StartupError } from "#core/config/startup-error.js";
 import { type McpAuditOptions, readMcpAuditOptions } from "../mcp/mcp-audit-options.js";
 
@@ -22,6 +23,8 @@ export type OperatorName = (typeof ALL_OPERATORS)[number];
 export interface GatewayConfig {
   /** Where to listen. */
   readonly bind: HostPort;
+  /** `PECR_LOG_LEVEL` (info): the least severe level logged. */
+  readonly logLevel: LogLevel;
   /** Real Postgres for the ledger; undefined means embedded PGlite under `dataDir`. */
   readonly dbUrl: string | undefined;
   /** Postgres holding the safe views; defaults to the ledger's database. */
@@ -125,6 +128,7 @@ export function readGatewayConfig(reader: ConfigReader): GatewayConfig {
   const dbUrl = reader.optionalString("PECR_DB_URL");
   return {
     bind: reader.hostPort("PECR_BIND_ADDR", "127.0.0.1:8080"),
+    logLevel: reader.oneOf("PECR_LOG_LEVEL", LOG_LEVELS, "info"),
     dbUrl,
     safeViewDbUrl: reader.optionalString("PECR_SAFEVIEW_DB_URL") ?? dbUrl,
     loadFixtures: reader.boolean("PECR_LOAD_FIXTURES", dbUrl === undefined),
