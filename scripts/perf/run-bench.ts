@@ -15,10 +15,12 @@ import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import postgres from "postgres";
 import { ControllerService } from "#gen/pecr/controller/v1/controller_pb.js";
+import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { startChildService } from "./support/child-service.js";
 import { runClosedLoop } from "./support/closed-loop.js";
 import { printTable, summarise, type LatencySummary } from "./support/latency-stats.js";
+import { scrapeCounters } from "./support/metric-counter.js";
 import { readMachineBusySeconds } from "./support/proc-stats.js";
 
 const users = Number(process.env.BENCH_USERS ?? 10);
@@ -35,6 +37,19 @@ const rows: LatencySummary[] = [];
 const memory: string[] = [];
 const cpu: string[] = [];
 const machineCpu: string[] = [];
+const perRun: string[] = [];
+
+/** What a run costs the gateway: RPCs it served (all methods) and ledger events appended, so far. */
+async function gatewayWork(gatewayUrl: string): Promise<{ rpcs: number; events: bigint }> {
+  const auditor: Interceptor = (next) => (request) => {
+    request.header.set("x-pecr-principal-id", "auditor");
+    return next(request);
+  };
+  const { verification } = await createClient(GatewayService, createGrpcTransport({ baseUrl: gatewayUrl, interceptors: [auditor] })).verifyLedger({});
+  // Scraped after the auditor's own call, so both readings count one of them and the difference counts none.
+  const rpcs = (await scrapeCounters(gatewayUrl, "pecr_rpc_server_handled_total", { service: GatewayService.typeName })).get("") ?? 0;
+  return { rpcs, events: verification?.headSeq ?? 0n };
+}
 for (const scenario of scenarios) {
   const dataDir = mkdtempSync(join(tmpdir(), "pecr-run-bench-"));
   const schema = `pecr_bench_${process.pid}_${scenario.planner}`;
@@ -62,6 +77,8 @@ for (const scenario of scenarios) {
       return next(request);
     };
     const client = createClient(ControllerService, createGrpcTransport({ baseUrl: stack.url, interceptors: [principal] }));
+    const gatewayUrl = stack.stdoutLines().map((line) => /gateway listening on (\S+)/.exec(line)?.[1]).find((url) => url !== undefined)!;
+    const workBefore = await gatewayWork(gatewayUrl);
     let completed = 0;
     const cpuBefore = await stack.cpuSeconds();
     const machineBefore = await readMachineBusySeconds();
@@ -80,6 +97,12 @@ for (const scenario of scenarios) {
       machineCpu.push(`${scenario.planner}: ${(((machineAfter - machineBefore) * 1000) / Math.max(1, completed)).toFixed(1)} ms`);
     }
     rows.push(summarise(`Run (${scenario.planner})`, result.latencies, result.errors, result.elapsedMs));
+    // Every run of the window and its warm-up is counted, as are the RPCs and events they caused.
+    const workAfter = await gatewayWork(gatewayUrl);
+    const runs = Math.max(1, completed);
+    perRun.push(
+      `${scenario.planner}: ${((workAfter.rpcs - workBefore.rpcs) / runs).toFixed(1)} gateway RPCs, ${(Number(workAfter.events - workBefore.events) / runs).toFixed(1)} ledger events`,
+    );
     const rss = await stack.rssBytes();
     if (rss !== undefined) memory.push(`${scenario.planner}: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
   } finally {
@@ -96,3 +119,4 @@ printTable(rows);
 console.log(`gateway+controller process CPU per run: ${cpu.join(", ")}`);
 console.log(`machine CPU per run (all processes): ${machineCpu.join(", ")}`);
 console.log(`gateway+controller process RSS after each run: ${memory.join(", ")}`);
+console.log(`work per run: ${perRun.join(", ")}`);

@@ -16,6 +16,8 @@ export interface ChildService {
   readonly process: ChildProcess;
   /** Resident set size of the process in bytes (from /proc), or undefined. */
   rssBytes(): Promise<number | undefined>;
+  /** The lines it has printed on stdout so far (e.g. the other addresses of `pecr serve`). */
+  stdoutLines(): readonly string[];
   /** CPU time (user + system) the process has used, in seconds, from /proc; undefined where unavailable. */
   cpuSeconds(): Promise<number | undefined>;
   /** Stops it (SIGTERM, then SIGKILL after 5 s). */
@@ -35,9 +37,12 @@ export async function startChildService(command: string, env: Record<string, str
   });
   const stderr: string[] = [];
   child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+  const printed: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
+      // Kept for stdoutLines() (a service prints a few lines, then logs to its logger).
+      if (printed.length < 1000) printed.push(line);
       const match = pattern.exec(line);
       if (match?.[1]) resolve(match[1]);
     });
@@ -46,6 +51,7 @@ export async function startChildService(command: string, env: Record<string, str
   return {
     url,
     process: child,
+    stdoutLines: () => printed,
     rssBytes: () => readRssBytes(child.pid),
     cpuSeconds: () => readCpuSeconds(child.pid),
     async stop() {
