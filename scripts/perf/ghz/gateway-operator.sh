@@ -20,7 +20,14 @@ case "$operator" in
 esac
 # The shared secret, when the gateway is configured with one (bound beyond loopback, as in compose.yaml).
 secret="${PECR_LOCAL_AUTH_SHARED_SECRET:+,\"x-pecr-local-auth-secret\":\"$PECR_LOCAL_AUTH_SHARED_SECRET\"}"
-read -r session_id token < <(npx tsx scripts/perf/ghz/open-session.ts --url "http://$addr" --principal "${PRINCIPAL:-dev}")
+# A command substitution, not `read < <(...)`: set -e ignores the exit status of a process substitution, so a
+# failed open-session.ts that printed anything would leave ghz sending an empty session id or token.
+opened="$(npx tsx scripts/perf/ghz/open-session.ts --url "http://$addr" --principal "${PRINCIPAL:-dev}")"
+read -r session_id token <<<"$opened" || true
+if [[ -z "${session_id:-}" || -z "${token:-}" ]]; then
+  echo "open-session.ts did not print a session id and a token" >&2
+  exit 1
+fi
 exec ghz --insecure \
   --proto proto/pecr/gateway/v1/gateway.proto --import-paths proto \
   --call "pecr.gateway.v1.GatewayService/$method" \

@@ -2,7 +2,7 @@
  * k6: a gateway operator in a closed loop, each virtual user on a session of its own (calls within one session
  * are serialised by the gateway): CreateSession once per VU (the token comes back in the response header
  * x-pecr-session-token and is sent back on every call), then FetchRows or FetchSpan until the session's call
- * budget is nearly spent, then a new session. Covers the suite's FetchRows and FetchSpan baselines and, with
+ * or wallclock budget is nearly spent (lib/pecr-grpc.js `sessionUsable`), then a new session. Covers the suite's FetchRows and FetchSpan baselines and, with
  * requests/fetch-rows-slow-params.json against a gateway started with PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS=5, its
  * statement-timeout fault (EXPECT_TERMINAL_MODE=SOURCE_UNAVAILABLE).
  *
@@ -15,7 +15,7 @@
 import grpc from "k6/net/grpc";
 import { check, fail } from "k6";
 import { Rate } from "k6/metrics";
-import { METHODS, PROTO_FILES, SESSION_TOKEN_HEADER, callerMetadata, headerOf, terminalModeOf } from "./lib/pecr-grpc.js";
+import { METHODS, PROTO_FILES, SESSION_TOKEN_HEADER, callerMetadata, headerOf, sessionUsable, terminalModeOf } from "./lib/pecr-grpc.js";
 
 const operator = __ENV.OPERATOR || "fetch_rows";
 if (operator !== "fetch_rows" && operator !== "fetch_span") throw new Error(`OPERATOR must be fetch_rows or fetch_span, not ${operator}`);
@@ -25,8 +25,6 @@ const createSession = JSON.parse(open("./requests/create-session.json"));
 const expected = __ENV.EXPECT_TERMINAL_MODE || "SUPPORTED";
 const principal = callerMetadata(__ENV.PRINCIPAL || "dev", __ENV.PECR_LOCAL_AUTH_SHARED_SECRET);
 const timeout = __ENV.TIMEOUT || "10s";
-/** Renew the session before its budget (10 000 calls) runs out. */
-const CALLS_PER_SESSION = 9900;
 
 const client = new grpc.Client();
 client.load([__ENV.PROTO_DIR || "../../../proto"], ...PROTO_FILES.gateway);
@@ -48,7 +46,7 @@ let session = null;
 function openSession() {
   const response = client.invoke(METHODS.createSession, createSession, { metadata: principal, timeout });
   if (response.status !== grpc.StatusOK) fail(`CreateSession failed: ${JSON.stringify(response.error)}`);
-  return { id: response.message.sessionId, token: headerOf(response, SESSION_TOKEN_HEADER), calls: 0 };
+  return { id: response.message.sessionId, token: headerOf(response, SESSION_TOKEN_HEADER), calls: 0, openedAt: Date.now() };
 }
 
 export default function () {
@@ -56,7 +54,7 @@ export default function () {
     client.connect(__ENV.GATEWAY_ADDR || "127.0.0.1:8080", { plaintext: true });
     connected = true;
   }
-  if (session === null || session.calls >= CALLS_PER_SESSION) session = openSession();
+  if (!sessionUsable(session, Date.now())) session = openSession();
   session.calls++;
   const response = client.invoke(
     method,

@@ -7,15 +7,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type BaselineEntry,
+  SPEED_BOUNDS,
+  applyBaseline,
   baselineEntryOf,
   calibrationOf,
   compareWithBaseline,
   readBaselineFile,
+  shapeMismatch,
   speedFactor,
+  speedScaling,
   updateBaselineFile,
 } from "./baseline-file.js";
 import { failedToRun, type ScenarioResult } from "./scenario-result.js";
-import type { RegressionFactors } from "./suite-options.js";
+import { type RegressionFactors, readSuiteOptions } from "./suite-options.js";
 
 const FACTORS: RegressionFactors = { p90Factor: 1.8, p95Factor: 1.8, p99Factor: 1.8, absMs: 400, minRateFactor: 0.85, rateAbsDrop: 5 };
 
@@ -109,4 +113,41 @@ test("on a machine a third as fast, figures a third as good pass and a code regr
   t.is(Math.round(scaled?.baseline ?? 0), 67, "the row shows the baseline scaled to this machine");
   const regressed = [result("gateway_fetch_rows", { throughput: 50, p90: 180, p95: 195, p99: 500 })];
   t.deepEqual(compareWithBaseline(regressed, entry, strict, 1 / 3).filter((row) => !row.ok).map((row) => row.metric), ["p99", "throughput"]);
+});
+
+/** A baseline file holding `entry` as `pglite+embedded`, and the options of a run reading it. */
+async function recorded(t: { teardown(fn: () => Promise<void>): void }, entry: BaselineEntry, env: NodeJS.ProcessEnv) {
+  const dir = await mkdtemp(join(tmpdir(), "pecr-baseline-test-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "suite7.json");
+  await updateBaselineFile(path, undefined, "pglite+embedded", entry);
+  return readSuiteOptions(["--baseline", path], env);
+}
+
+test("a run at another load shape is not compared: no figure passes or fails, and the report says why", async (t) => {
+  const entry: BaselineEntry = { ...ORIGINAL, shape: { users: 10, durationMs: 5000 } };
+  const run = [result("controller_run_mock", { p90: 100, p95: 100, p99: 100, throughput: 1 })];
+  const fiftyUsers = await applyBaseline(await recorded(t, entry, { PECR_PERF_VUS: "50" }), "pglite+embedded", run, true);
+  t.deepEqual(fiftyUsers.rows, []);
+  t.regex(fiftyUsers.note, /^not comparable with pglite\+embedded .*: recorded at 10 VUs x 5000 ms, this run is 50 VUs x 5000 ms/);
+  const longer = await applyBaseline(await recorded(t, entry, { PECR_PERF_DURATION_MS: "10000" }), "pglite+embedded", run, true);
+  t.deepEqual(longer.rows, []);
+  t.regex(longer.note, /this run is 10 VUs x 10000 ms/);
+  const same = await applyBaseline(await recorded(t, entry, {}), "pglite+embedded", run, true);
+  t.deepEqual(same.rows.filter((row) => !row.ok).map((row) => row.metric), ["throughput"], "at the recorded shape the figures are judged");
+  t.is(shapeMismatch(entry, { users: 10, durationMs: 5000 }), undefined);
+});
+
+test("the speed factor is clamped to [1/4, 4] and the report says when: a broken calibration cannot excuse any regression", async (t) => {
+  t.deepEqual(speedScaling(CALIBRATED, { scenario: "echo_bare", throughput: 2000 }), { factor: 2, measured: 2, clamped: false });
+  t.deepEqual(speedScaling(CALIBRATED, { scenario: "echo_bare", throughput: 100 }), { factor: SPEED_BOUNDS.min, measured: 0.1, clamped: true });
+  t.deepEqual(speedScaling(CALIBRATED, { scenario: "echo_bare", throughput: 5000 }), { factor: SPEED_BOUNDS.max, measured: 5, clamped: true });
+  t.is(speedScaling(ORIGINAL, { scenario: "echo_bare", throughput: 100 }), undefined);
+  // Recorded at 70/s and p99 177 ms on a machine whose echo did 1000/s; today the echo does 100/s (x0.1).
+  const entry: BaselineEntry = { ...CALIBRATED, shape: { users: 10, durationMs: 5000 } };
+  const tenfold = [result("controller_run_mock", { p90: 1577, p95: 1639, p99: 1772, throughput: 7 }), result("echo_bare", { requests: 500, throughput: 100 }, "limit")];
+  const options = await recorded(t, entry, {});
+  const outcome = await applyBaseline({ ...options, factors: { ...FACTORS, absMs: 0, rateAbsDrop: 0 } }, "pglite+embedded", tenfold, true);
+  t.regex(outcome.note, /x0\.25 clamped from x0\.10/);
+  t.deepEqual(outcome.rows.filter((row) => !row.ok).map((row) => row.metric), ["p90", "p95", "p99", "throughput"]);
 });

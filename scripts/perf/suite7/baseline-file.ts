@@ -10,7 +10,11 @@
  * connect-node echo under the same load generator, measured in the same run. It contains no PECR code, so a
  * regression of ours cannot hide in it. When both the entry and the current run have it, the baseline figures are
  * first scaled to this machine's speed (throughput x speed, latencies / speed, speed = current echo / recorded
- * echo) and the factors apply to the scaled figures.
+ * echo) and the factors apply to the scaled figures. The speed is clamped to [1/4, 4] (`SPEED_BOUNDS`).
+ *
+ * Figures are only comparable at the same load shape: at 50 virtual users a closed loop queues five times the
+ * requests of 10, so its latencies say nothing against 10-user figures. A run whose users or measured duration
+ * differ from the entry's is not compared at all (neither pass nor fail), and the report says why.
  */
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
@@ -93,11 +97,43 @@ export function calibrationOf(results: readonly ScenarioResult[]): Calibration |
   return { scenario: CALIBRATION_SCENARIO, throughput: Math.round(echo.throughput * 1000) / 1000 };
 }
 
+/**
+ * Bounds of the speed factor. Days on one kind of machine differ by a factor of three or so; a factor past 4
+ * means the calibration itself went wrong (the echo starved by another process, a different kind of machine),
+ * and left unbounded it would excuse any regression: at speed 1/10 a tenfold latency passes.
+ */
+export const SPEED_BOUNDS = { min: 1 / 4, max: 4 } as const;
+
+/** The speed factor a comparison uses. */
+export interface SpeedScaling {
+  /** The factor applied (the measured one within `SPEED_BOUNDS`). */
+  readonly factor: number;
+  /** The factor measured (current / recorded calibration). */
+  readonly measured: number;
+  /** The measured factor was outside the bounds. */
+  readonly clamped: boolean;
+}
+
 /** This run's speed relative to `entry`'s (current / recorded), when both were calibrated on the same scenario. */
 export function speedFactor(entry: BaselineEntry, current: Calibration | undefined): number | undefined {
   const recorded = entry.calibration;
   if (recorded === undefined || current === undefined || recorded.scenario !== current.scenario || !(recorded.throughput > 0)) return undefined;
   return current.throughput / recorded.throughput;
+}
+
+/** `speedFactor` within `SPEED_BOUNDS`; undefined when the run is not calibrated against `entry`. */
+export function speedScaling(entry: BaselineEntry, current: Calibration | undefined): SpeedScaling | undefined {
+  const measured = speedFactor(entry, current);
+  if (measured === undefined) return undefined;
+  const factor = Math.min(SPEED_BOUNDS.max, Math.max(SPEED_BOUNDS.min, measured));
+  return { factor, measured, clamped: factor !== measured };
+}
+
+/** Why figures of load shape `current` cannot be compared with `entry`'s, or undefined when they can. */
+export function shapeMismatch(entry: BaselineEntry, current: BaselineEntry["shape"]): string | undefined {
+  const recorded = entry.shape;
+  if (recorded.users === current.users && recorded.durationMs === current.durationMs) return undefined;
+  return `recorded at ${recorded.users} VUs x ${recorded.durationMs} ms, this run is ${current.users} VUs x ${current.durationMs} ms`;
 }
 
 /** The baseline entry of `results` (baseline scenarios only), calibrated when the calibration scenario ran. */
@@ -189,15 +225,24 @@ export async function applyBaseline(
     return { rows: [], note: `baseline ${key} written to ${options.baselinePath}, ${calibrated}` };
   }
   if (options.regressionMode === "off") return { rows: [], note: "regression check off (PECR_PERF_REGRESSION=off)" };
+  if (!hasBaselines) return { rows: [], note: "no baseline scenario ran: nothing compared" };
   const entry = file?.configurations[key];
   if (entry === undefined) return { rows: [], note: `no baseline for ${key} in ${options.baselinePath} (record one with --update-baseline)` };
-  const speed = speedFactor(entry, calibrationOf(results));
+  const mismatch = shapeMismatch(entry, { users: options.users, durationMs: options.durationMs });
+  if (mismatch !== undefined) {
+    return { rows: [], note: `not comparable with ${key} recorded ${entry.recordedAt}: ${mismatch} (run at the recorded shape, or record this one with --update-baseline)` };
+  }
+  const speed = speedScaling(entry, calibrationOf(results));
   const against = `against ${key} recorded ${entry.recordedAt} (${entry.shape.users} VUs x ${entry.shape.durationMs} ms)`;
+  const clamped =
+    speed?.clamped === true
+      ? ` clamped from x${speed.measured.toFixed(2)} to [${SPEED_BOUNDS.min.toFixed(2)}, ${SPEED_BOUNDS.max.toFixed(2)}]: a calibration that far off is suspect, so it excuses no more than that`
+      : "";
   const scaled =
     speed === undefined
       ? entry.calibration === undefined
         ? "; the entry has no calibration, so its figures are compared as recorded (re-record it with --update-baseline)"
         : `; this run did not measure ${entry.calibration.scenario}, so the figures are compared as recorded`
-      : `; baseline scaled to this machine's speed, x${speed.toFixed(2)} (${entry.calibration?.scenario} ${calibrationOf(results)?.throughput.toFixed(0)}/s now, ${entry.calibration?.throughput.toFixed(0)}/s when recorded)`;
-  return { rows: compareWithBaseline(results, entry, options.factors, speed ?? 1), note: against + scaled };
+      : `; baseline scaled to this machine's speed, x${speed.factor.toFixed(2)}${clamped} (${entry.calibration?.scenario} ${calibrationOf(results)?.throughput.toFixed(0)}/s now, ${entry.calibration?.throughput.toFixed(0)}/s when recorded)`;
+  return { rows: compareWithBaseline(results, entry, options.factors, speed?.factor ?? 1), note: against + scaled };
 }

@@ -44,6 +44,12 @@ export interface CallOutcome {
   readonly code?: string;
   /** The ErrorDetail code of a failed RPC (`ERR_SOURCE_UNAVAILABLE`, ...). */
   readonly errorCode?: string;
+  /**
+   * The message of a failed RPC. PECR's messages are fixed strings per cause (pecr-error.ts), and the one thing
+   * telling apart errors that share a code: the gateway's `policy engine unavailable` and the controller's own
+   * `gateway request failed` are both Unavailable / ERR_SOURCE_UNAVAILABLE.
+   */
+  readonly message?: string;
   /** What an acknowledged call wrote. */
   readonly ack?: Acknowledged;
 }
@@ -72,5 +78,36 @@ export function failureOutcome(error: unknown): CallOutcome {
     mode: detail?.terminalModeHint,
     code: Code[connectError.code],
     errorCode: detail?.code ?? "(no ErrorDetail)",
+    message: connectError.rawMessage,
   };
+}
+
+/** A failed RPC as the report names it: `Unavailable/ERR_SOURCE_UNAVAILABLE policy engine unavailable`. */
+export function failureSignature(outcome: Pick<CallOutcome, "code" | "errorCode" | "message">): string {
+  return `${outcome.code}/${outcome.errorCode} ${outcome.message ?? ""}`.trimEnd();
+}
+
+/**
+ * The failures a fault is expected to cause (signatures as `failureSignature` writes them): every failed RPC
+ * must carry `required` or one of `allowed`, and at least one must carry `required`, the fault's own error (a
+ * policy engine timeout, say, where `allowed` holds the open circuit breaker those timeouts lead to).
+ */
+export interface ExpectedFailures {
+  /** Other signatures a failure may carry. */
+  readonly allowed: readonly string[];
+  /** A signature at least one failure must carry. */
+  readonly required: string;
+}
+
+/** How `outcomes` compare with `expected`: failures per unexpected signature, and failures with `required`. */
+export function judgeFailures(outcomes: readonly CallOutcome[], expected: ExpectedFailures): { unexpected: Record<string, number>; required: number } {
+  const unexpected: Record<string, number> = {};
+  let required = 0;
+  for (const outcome of outcomes) {
+    if (outcome.rpcOk) continue;
+    const signature = failureSignature(outcome);
+    if (signature === expected.required) required++;
+    else if (!expected.allowed.includes(signature)) unexpected[signature] = (unexpected[signature] ?? 0) + 1;
+  }
+  return { unexpected, required };
 }

@@ -9,17 +9,21 @@
  *   safe-view statement timeout.
  * The expected terminal mode is SOURCE_UNAVAILABLE (from the RunResponse, or the error's ErrorDetail hint) for
  * every request within its deadline; around the Postgres outage, requests that ran wholly outside it must get
- * the healthy mode and those straddling an edge may get either. Afterwards, on a healthy gateway, the ledger
- * chain must verify and every acknowledged call's events must be present.
+ * the healthy mode and those straddling an edge may get either. A SOURCE_UNAVAILABLE alone does not say why, so
+ * every failed request must also carry the error of the fault's own cause (the gateway's policy-engine, ledger
+ * or database error, never the controller's "gateway request failed"). Afterwards, on a healthy gateway, the
+ * ledger chain must verify and every acknowledged call's events must be present; where the fault refuses every
+ * request (nothing is acknowledged), every refusal must be in the ledger instead: the gateway records it before
+ * it answers, so the matching events after the scenario's starting head must number the refused requests.
  */
 import { ControllerService } from "#gen/pecr/controller/v1/controller_pb.js";
 import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { performance } from "node:perf_hooks";
 import { refusingUrl, startSilentServer } from "../../../test/integration/policy/fault-servers.js";
-import type { Acknowledged } from "./call-outcome.js";
+import { type Acknowledged, type ExpectedFailures, judgeFailures } from "./call-outcome.js";
 import { createClientPool } from "./load-clients.js";
-import { auditScenario, verifyChain } from "./ledger-audit.js";
+import { type RefusalEvents, auditScenario, operatorErrors, policyEngineRefusals, verifyChain } from "./ledger-audit.js";
 import { LOAD_PRINCIPAL, PLANNER_RUNS } from "./load-scenarios.js";
 import type { PerfStack, StackLayout } from "./perf-stack.js";
 import { type ScenarioResult, type ScenarioRun, type ScenarioSpec, always, check, failedToRun, runScenario } from "./scenario-result.js";
@@ -31,12 +35,34 @@ const { SOURCE_UNAVAILABLE } = TerminalMode;
 const HEALTHY: StackLayout = { controllers: ["mock"] };
 /** The statement timeout of the slow-view fault (the reference's value). */
 const SLOW_VIEW_TIMEOUT_MS = "5";
+/** Request-id tag of the slow-view fault's FetchRows calls (how the audit finds their events). */
+const SLOW_VIEW_TAG = "s7-slow-view";
 
-/** A fault scenario's result plus the samples its audit needs. */
+// The errors each fault must cause, as failureSignature writes them. PECR's messages are fixed per cause; these
+// are the gateway's (services/gateway/policy/opa-http/opa-http-engine.ts, services/gateway/ledger/,
+// services/gateway/adapters/pg-safeview/safe-view-runner.ts), which the controller passes through with their
+// ErrorDetail (services/controller/gateway/gateway-errors.ts). The controller's own errors for a gateway it
+// could not reach ("gateway request failed", "gateway request timed out") are in no list.
+const POLICY_UNAVAILABLE = "Unavailable/ERR_SOURCE_UNAVAILABLE policy engine unavailable";
+const POLICY_TIMEOUT = "DeadlineExceeded/ERR_SOURCE_TIMEOUT policy engine timeout";
+/** After a few failures the gateway's circuit breaker refuses decisions without asking the policy engine. */
+const POLICY_CIRCUIT_OPEN = "Unavailable/ERR_SOURCE_UNAVAILABLE policy engine circuit breaker is open";
+const LEDGER_UNAVAILABLE = "Unavailable/ERR_LEDGER_UNAVAILABLE ledger unavailable";
+/** The statement timeout cancels the query (SQLSTATE 57014), which the safe-view runner reports so. */
+const DB_QUERY_FAILED = "Unavailable/ERR_SOURCE_UNAVAILABLE database query failed";
+
+/** A fault scenario's result plus what its audit and checks need. */
 interface FaultRun {
   readonly run: ScenarioRun;
   /** Verify on this layout afterwards (the fault's own, when its policy still answers). */
   readonly auditLayout: StackLayout | "current";
+  /** The errors the fault's failed requests must carry. */
+  readonly failures: ExpectedFailures;
+  /**
+   * For a fault that refuses every request: the event the gateway records per refusal before answering, to
+   * be counted against the requests refused SOURCE_UNAVAILABLE.
+   */
+  readonly refusals?: RefusalEvents;
 }
 
 function acknowledgedOf(run: ScenarioRun): Acknowledged[] {
@@ -67,14 +93,27 @@ function runLoad(stack: PerfStack, options: SuiteOptions, name: string, override
 
 async function opaUnavailable(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
   await stack.start({ ...HEALTHY, gatewayEnv: { PECR_OPA_URL: await refusingUrl(), PECR_OPA_TIMEOUT_MS: "100" } });
-  return { run: await runLoad(stack, options, "fault_opa_unavailable"), auditLayout: HEALTHY };
+  return {
+    run: await runLoad(stack, options, "fault_opa_unavailable"),
+    auditLayout: HEALTHY,
+    failures: { required: POLICY_UNAVAILABLE, allowed: [POLICY_CIRCUIT_OPEN] },
+    refusals: policyEngineRefusals(LOAD_PRINCIPAL),
+  };
 }
 
 async function opaTimeout(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
   const silent = await startSilentServer();
   try {
     await stack.start({ ...HEALTHY, gatewayEnv: { PECR_OPA_URL: silent.url, PECR_OPA_TIMEOUT_MS: "50" } });
-    return { run: await runLoad(stack, options, "fault_opa_timeout"), auditLayout: HEALTHY };
+    const run = await runLoad(stack, options, "fault_opa_timeout");
+    // Timeouts prove nothing unless the silent server is what the gateway waited for (not, say, a wrong URL).
+    check(run.result, "the silent policy server was hit", silent.hits > 0, `${silent.hits} requests reached it`);
+    return {
+      run,
+      auditLayout: HEALTHY,
+      failures: { required: POLICY_TIMEOUT, allowed: [POLICY_CIRCUIT_OPEN] },
+      refusals: policyEngineRefusals(LOAD_PRINCIPAL),
+    };
   } finally {
     await silent.close();
   }
@@ -135,13 +174,14 @@ async function postgresUnavailable(stack: PerfStack, options: SuiteOptions): Pro
   );
   check(result, "requests ran inside the outage", during.length > 0, `${during.length} requests`);
   check(result, "requests after the restore succeed", after.length > 0 && failedAfter === 0, `${after.length - failedAfter} of ${after.length}`);
-  return { run, auditLayout: "current" };
+  // Runs refused during the outage cannot all be in the ledger (it was down): the acknowledged ones are audited.
+  return { run, auditLayout: "current", failures: { required: LEDGER_UNAVAILABLE, allowed: [] } };
 }
 
 async function pgStatementTimeout(stack: PerfStack, options: SuiteOptions): Promise<FaultRun> {
   await stack.start({ controllers: [], gatewayEnv: { PECR_PG_SAFEVIEW_QUERY_TIMEOUT_MS: SLOW_VIEW_TIMEOUT_MS } });
   const pool = createClientPool(GatewayService, stack.gatewayUrl, Math.min(options.faultUsers, options.connections), LOAD_PRINCIPAL);
-  const workload = gatewayOperator(pool, fetchRowsCall("safe_customer_view_public_slow"), options.gatewayDeadlineMs, "s7-slow-view");
+  const workload = gatewayOperator(pool, fetchRowsCall("safe_customer_view_public_slow"), options.gatewayDeadlineMs, SLOW_VIEW_TAG);
   await workload.prepare(options.faultUsers);
   const run = await runScenario({
     name: "fault_pg_statement_timeout",
@@ -155,7 +195,12 @@ async function pgStatementTimeout(stack: PerfStack, options: SuiteOptions): Prom
     request: workload.request,
     includeOverrun: true,
   });
-  return { run, auditLayout: "current" };
+  return {
+    run,
+    auditLayout: "current",
+    failures: { required: DB_QUERY_FAILED, allowed: [] },
+    refusals: operatorErrors("fetch_rows", "ERR_SOURCE_UNAVAILABLE", `${SLOW_VIEW_TAG}-`),
+  };
 }
 
 /** A fault scenario that cannot run in this configuration. */
@@ -203,7 +248,7 @@ export async function runFaultScenarios(
       await stack.start(HEALTHY);
       continue;
     }
-    const { run, auditLayout } = faultRun;
+    const { run, auditLayout, refusals } = faultRun;
     const { result } = run;
     // A service that died under the fault is a finding of its own (the load then only measured the survivors).
     for (const service of stack.services()) {
@@ -212,32 +257,58 @@ export async function runFaultScenarios(
       check(result, `${service.name} survived the fault`, ended === undefined, detail);
     }
     const acknowledged = acknowledgedOf(run);
+    const expectedRefusals =
+      refusals === undefined
+        ? undefined
+        : { events: refusals, refused: run.samples.filter((sample) => !sample.outcome.rpcOk && sample.outcome.mode === SOURCE_UNAVAILABLE).length };
     result.notes.push(`modes ${JSON.stringify(result.modes)}, failed RPCs ${JSON.stringify(result.errorCodes)}`);
     let audit;
     if (auditLayout === "current") {
       // The gateway that lived through the fault must answer the auditor without a restart.
-      audit = await auditScenario(auditor(stack), head, acknowledged);
+      audit = await auditScenario(auditor(stack), head, acknowledged, expectedRefusals);
       check(result, "the gateway answers the auditor after the fault", !audit.rpcFailed, audit.rpcFailed ? (audit.verification.firstBreak ?? audit.problems[0] ?? "") : "VerifyLedger and ListEvents answered");
       if (audit.rpcFailed) {
         result.notes.push("audited on a restarted gateway: the one that lived through the fault did not answer");
         await stack.start(HEALTHY);
-        audit = await auditScenario(auditor(stack), head, acknowledged);
+        audit = await auditScenario(auditor(stack), head, acknowledged, expectedRefusals);
       }
     } else {
       await stack.start(auditLayout);
-      audit = await auditScenario(auditor(stack), head, acknowledged);
+      audit = await auditScenario(auditor(stack), head, acknowledged, expectedRefusals);
     }
-    if (audit.verification.ok) head = audit.verification.headSeq;
     check(result, "requests completed", result.requests > 0, `${result.requests} requests`);
     check(result, "every request got the expected terminal mode", result.wrongMode === 0, `${result.wrongMode} wrong of ${result.requests}: ${JSON.stringify(result.modes)}`);
     check(result, "every request answered within its deadline", result.late === 0, `${result.late} late, max ${result.max.toFixed(0)} ms`);
-    check(result, "ledger chain verifies", audit.verification.ok, `${audit.verification.eventsVerified} events${audit.verification.firstBreak ? `, ${audit.verification.firstBreak}` : ""}`);
+    const failures = judgeFailures(run.samples.map((sample) => sample.outcome), faultRun.failures);
     check(
       result,
-      "acknowledged calls' events present",
-      audit.problemCount === 0,
-      `${audit.acknowledged} acknowledged, ${audit.eventsRead} events read${audit.problemCount > 0 ? `; ${audit.problemCount} problems: ${audit.problems.join("; ")}` : ""}`,
+      "failures carry the fault's own errors",
+      failures.required > 0 && Object.keys(failures.unexpected).length === 0,
+      `${failures.required} "${faultRun.failures.required}"; unexpected ${JSON.stringify(failures.unexpected)}`,
     );
+    check(result, "ledger chain verifies", audit.verification.ok, `${audit.verification.eventsVerified} events${audit.verification.firstBreak ? `, ${audit.verification.firstBreak}` : ""}`);
+    // Where the fault refuses everything, "acknowledged calls' events present" holds of nothing; it is still
+    // checked if something was acknowledged after all.
+    if (refusals === undefined || acknowledged.length > 0) {
+      check(
+        result,
+        "acknowledged calls' events present",
+        audit.problemCount === 0,
+        `${audit.acknowledged} acknowledged, ${audit.eventsRead} events read${audit.problemCount > 0 ? `; ${audit.problemCount} problems: ${audit.problems.join("; ")}` : ""}`,
+      );
+    }
+    if (expectedRefusals !== undefined) {
+      const found = audit.refusals;
+      check(
+        result,
+        "every refusal is in the ledger",
+        found?.ok === true,
+        `${found?.recorded ?? "(ListEvents failed)"} ${expectedRefusals.events.label} events after seq ${head} for ${expectedRefusals.refused} requests refused SOURCE_UNAVAILABLE`,
+      );
+    }
+    // The next scenario's audit starts after this one's events, even when the chain did not verify: counted
+    // again, this scenario's refusals would be taken for the next one's.
+    head = audit.verification.ok ? audit.verification.headSeq : (audit.lastSeq ?? head);
     results.push(result);
   }
   await stack.start(HEALTHY);

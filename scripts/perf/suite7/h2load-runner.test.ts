@@ -4,7 +4,7 @@
 import test from "ava";
 import { create } from "@bufbuild/protobuf";
 import { EchoRequestSchema } from "#gen/pecr/testing/v1/echo_pb.js";
-import { grpcFrame, h2loadGrpcArgs, parseH2load } from "./h2load-runner.js";
+import { grpcFrame, h2loadGrpcArgs, h2loadSplit, parseH2load } from "./h2load-runner.js";
 
 const REPORT = `starting benchmark...
 spawning thread #0: 4 total client(s). Timing-based test with 1s warm-up time and 4s main duration
@@ -45,4 +45,16 @@ test("the command line is a timed gRPC closed loop: whole seconds, warm-up only 
       ...["-H", "content-type: application/grpc", "-H", "te: trailers", "-H", "x-pecr-session-token: t", url],
     ],
   );
+});
+
+test("h2load keeps exactly as many requests in flight as the virtual users, over at most the connections given", (t) => {
+  t.deepEqual(h2loadSplit(10, 4), { clients: 2, streams: 5 });
+  t.deepEqual(h2loadSplit(12, 4), { clients: 4, streams: 3 });
+  t.deepEqual(h2loadSplit(7, 4), { clients: 1, streams: 7 });
+  t.deepEqual(h2loadSplit(2, 4), { clients: 2, streams: 1 });
+  for (const users of [1, 10, 50, 200]) {
+    const { clients, streams } = h2loadSplit(users, 4);
+    t.is(clients * streams, users);
+    t.true(clients <= 4);
+  }
 });

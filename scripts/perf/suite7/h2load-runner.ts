@@ -135,15 +135,30 @@ export function h2loadGrpcArgs(run: H2loadGrpcRun): string[] {
   ];
 }
 
+/**
+ * h2load's clients (connections) and streams per client for `concurrency` requests in flight over at most
+ * `connections` connections. h2load keeps clients x streams requests in flight, so the product must be exactly
+ * the virtual users of the Node load generator it is compared with: in a closed loop the number in flight sets
+ * both throughput and latency (12 in flight against 10 users would flatter neither side). Where `concurrency`
+ * does not divide evenly, fewer connections are used (10 over 4 becomes 2 x 5): the connection count matters
+ * less to a one-process server than the requests it has to serve at once.
+ */
+export function h2loadSplit(concurrency: number, connections: number): { clients: number; streams: number } {
+  const wanted = Math.max(1, Math.floor(concurrency));
+  let clients = Math.max(1, Math.min(Math.floor(connections), wanted));
+  while (wanted % clients !== 0) clients--;
+  return { clients, streams: wanted / clients };
+}
+
 /** Options of `runH2load`. */
 export interface H2loadOptions {
   /** The method's URL (`http://127.0.0.1:port/pkg.Service/Method`). */
   readonly url: string;
   /** The gRPC frame to send. */
   readonly body: Buffer;
-  /** Concurrent requests in all (clients x streams). */
+  /** Concurrent requests in all (clients x streams, exactly; see `h2loadSplit`). */
   readonly concurrency: number;
-  /** Connections (at most `concurrency`). */
+  /** Connections at most. */
   readonly connections: number;
   /** Measured duration and warm-up, ms. */
   readonly durationMs: number;
@@ -158,8 +173,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
   if (status !== "0") throw new Error(`the prepared gRPC request to ${options.url} ended with grpc-status ${status}`);
   const bodyFile = join(options.workDir, "h2load-body.bin");
   await writeFile(bodyFile, options.body);
-  const clients = Math.max(1, Math.min(options.connections, options.concurrency));
-  const streams = Math.max(1, Math.ceil(options.concurrency / clients));
+  const { clients, streams } = h2loadSplit(options.concurrency, options.connections);
   const args = h2loadGrpcArgs({ ...options, clients, streams, bodyFile });
   const { stdout } = await run("h2load", args, { maxBuffer: 1024 * 1024 });
   return parseH2load(stdout, clients, streams);

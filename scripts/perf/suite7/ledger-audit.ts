@@ -7,10 +7,15 @@
  *   ledger was down could not be recorded), never more;
  * - an acknowledged operator call: its request id has a successful OPERATOR_CALL promising as many evidence
  *   units as were returned, and that many EVIDENCE_EMITTED events.
+ * Under a fault that refuses every request nothing is acknowledged, so the audit also counts the refusals the
+ * gateway recorded (it commits the event before it answers): each request refused SOURCE_UNAVAILABLE must have
+ * exactly one matching event (`RefusalEvents`), so a refusal the ledger lost, or one the gateway never answered,
+ * shows as a difference between the two counts.
  */
 import type { Client } from "@connectrpc/connect";
 import type { GatewayService, LedgerEventRecord } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { type LedgerEvent, OperatorOutcome } from "#gen/pecr/v1/ledger_pb.js";
+import { PolicyAction } from "#gen/pecr/v1/policy_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import type { Acknowledged } from "./call-outcome.js";
 
@@ -40,6 +45,80 @@ export interface AuditResult {
   readonly problemCount: number;
   /** An audit RPC failed (the gateway did not answer), so the figures say nothing about the ledger itself. */
   readonly rpcFailed: boolean;
+  /** The refusals found, when the scenario expects some (undefined when ListEvents failed). */
+  readonly refusals?: RefusalAudit;
+  /** The sequence number of the last event read (undefined when ListEvents failed or listed none). */
+  readonly lastSeq?: bigint;
+}
+
+/** The ledger event the gateway commits before answering one refused request of a fault scenario. */
+export interface RefusalEvents {
+  /** What is counted, for the report (`POLICY_DECISION create_session deny policy_engine_error`). */
+  readonly label: string;
+  /** Whether `event` records one such refusal. */
+  matches(event: LedgerEvent): boolean;
+}
+
+/**
+ * CreateSession refused because the policy engine failed: the POLICY_DECISION (action CREATE_SESSION, allowed
+ * false, reason `policy_engine_error`) the gateway records outside any session before it answers
+ * (services/gateway/sessions/create-session.ts). A controller makes one CreateSession per Run, without retries,
+ * so a Run refused this way has exactly one such event; `principalId` keeps other callers' refusals out.
+ */
+export function policyEngineRefusals(principalId: string): RefusalEvents {
+  return {
+    label: "POLICY_DECISION create_session deny policy_engine_error",
+    matches: (event) =>
+      event.principalId === principalId &&
+      event.payload.case === "policyDecision" &&
+      event.payload.value.action === PolicyAction.CREATE_SESSION &&
+      !event.payload.value.allow &&
+      event.payload.value.reason === "policy_engine_error",
+  };
+}
+
+/**
+ * An operator call that failed at its source: the OPERATOR_CALL (outcome ERROR, `errorCode`) the gateway commits
+ * before answering (services/gateway/operators/operator-pipeline.ts `fail`), on a request id starting with
+ * `requestIdPrefix` (the workload's tag), so only the scenario's own calls are counted.
+ */
+export function operatorErrors(opName: string, errorCode: string, requestIdPrefix: string): RefusalEvents {
+  return {
+    label: `OPERATOR_CALL ${opName} ERROR ${errorCode}`,
+    matches: (event) =>
+      event.requestId.startsWith(requestIdPrefix) &&
+      event.payload.case === "operatorCall" &&
+      event.payload.value.opName === opName &&
+      event.payload.value.outcome === OperatorOutcome.ERROR &&
+      event.payload.value.errorCode === errorCode,
+  };
+}
+
+/** A fault's refusals to find in the ledger. */
+export interface ExpectedRefusals {
+  /** The event recording one refusal. */
+  readonly events: RefusalEvents;
+  /** Requests the load saw refused (SOURCE_UNAVAILABLE from an error): each must have its event. */
+  readonly refused: number;
+}
+
+/** What the refusal audit found. */
+export interface RefusalAudit {
+  /** Matching events among those read. */
+  readonly recorded: number;
+  /** Requests refused. */
+  readonly refused: number;
+  /**
+   * As many events as refusals, and some refusals: fewer events means refusals the ledger lost (or errors the
+   * gateway never answered); more means answers the load never saw; none at all means the check saw nothing.
+   */
+  readonly ok: boolean;
+}
+
+/** Counts the events of `expected` among `records` and compares them with the refusals. */
+export function auditRefusals(expected: ExpectedRefusals, records: readonly LedgerEventRecord[]): RefusalAudit {
+  const recorded = records.filter((record) => record.event !== undefined && expected.events.matches(record.event)).length;
+  return { recorded, refused: expected.refused, ok: expected.refused > 0 && recorded === expected.refused };
 }
 
 /** Bound on one audit RPC (`PECR_PERF_AUDIT_TIMEOUT_MS`, default 30 s): a stuck gateway fails the audit, not the suite. */
@@ -116,10 +195,16 @@ export function missingAcknowledged(acknowledged: readonly Acknowledged[], recor
 }
 
 /**
- * Verifies the chain and checks `acknowledged` against the events after `afterSeq`. Never throws: an audit RPC
- * that fails (a gateway that no longer answers) is reported as a failed verification or a problem line.
+ * Verifies the chain, checks `acknowledged` against the events after `afterSeq` and, when given, audits the
+ * `refusals` among them. Never throws: an audit RPC that fails (a gateway that no longer answers) is reported as
+ * a failed verification or a problem line.
  */
-export async function auditScenario(auditor: Client<typeof GatewayService>, afterSeq: bigint, acknowledged: readonly Acknowledged[]): Promise<AuditResult> {
+export async function auditScenario(
+  auditor: Client<typeof GatewayService>,
+  afterSeq: bigint,
+  acknowledged: readonly Acknowledged[],
+  refusals?: ExpectedRefusals,
+): Promise<AuditResult> {
   const verification = await verifyChain(auditor).catch(
     (error: unknown): ChainVerification => ({ ok: false, eventsVerified: 0, headSeq: afterSeq, firstBreak: `VerifyLedger failed: ${String(error)}` }),
   );
@@ -131,6 +216,7 @@ export async function auditScenario(auditor: Client<typeof GatewayService>, afte
     return { verification, acknowledged: acknowledged.length, eventsRead: 0, problems: [problem], problemCount: 1, rpcFailed: true };
   }
   const problems = missingAcknowledged(acknowledged, records);
+  const lastSeq = records.at(-1)?.event?.seq;
   return {
     verification,
     acknowledged: acknowledged.length,
@@ -138,5 +224,7 @@ export async function auditScenario(auditor: Client<typeof GatewayService>, afte
     problems: problems.slice(0, 20),
     problemCount: problems.length,
     rpcFailed: verification.firstBreak?.startsWith("VerifyLedger failed") === true,
+    ...(refusals === undefined ? {} : { refusals: auditRefusals(refusals, records) }),
+    ...(lastSeq === undefined ? {} : { lastSeq }),
   };
 }

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { EchoRequestSchema, EchoService } from "#gen/pecr/testing/v1/echo_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { startScriptProcess } from "../support/script-process.js";
+import { serviceLogEnv } from "./processes/service-logger.js";
 import { observe } from "./call-outcome.js";
 import { createClientPool } from "./load-clients.js";
 import { type ScenarioResult, always, check, runScenario } from "./scenario-result.js";
@@ -62,7 +63,7 @@ export async function runEchoLimits(options: SuiteOptions, workDir: string, logD
       name: `echo (${mode})`,
       script: "scripts/perf/suite7/processes/echo-process.ts",
       args: [mode],
-      env: { PECR_PERF_LOG_FILE: join(logDir, `echo-${mode}.log`) },
+      env: serviceLogEnv(join(logDir, `echo-${mode}.log`), options.logLevel),
       ready: /^echo listening on (\S+)/,
     });
     try {

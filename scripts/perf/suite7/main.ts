@@ -8,8 +8,9 @@
  * - baselines: controller Run (mock and extractive planners), gateway FetchRows and FetchSpan;
  * - scaling: Run (mock) and FetchRows at 1, 10, 50 and 200 virtual users, and each service's RSS after it;
  * - faults: policy engine down, policy engine silent, Postgres cut and restored, slow view under a short
- *   statement timeout — every request must end SOURCE_UNAVAILABLE within its deadline, the ledger must verify
- *   and every acknowledged call's events must be there;
+ *   statement timeout — every request must end SOURCE_UNAVAILABLE within its deadline, failing with the fault's
+ *   own error; the ledger must verify, every acknowledged call's events must be there and, where everything
+ *   is refused, every refusal;
  * - limits: the same load against a bare Connect echo service (our bootstrap, and connect-node alone; also
  *   with h2load), and the ledger's raw INSERT rate; PECR's throughput as a fraction of each.
  * Writes target/perf/suite7.summary.json, checks the baseline scenarios against perf/baselines/suite7.json
@@ -123,7 +124,7 @@ async function main(): Promise<number> {
   }
 
   if (options.parts.has("baseline") || options.parts.has("scaling") || options.parts.has("faults")) {
-    const stack = await createPerfStack({ dbUrl: options.dbUrl, opa: options.opa, logDir });
+    const stack = await createPerfStack({ dbUrl: options.dbUrl, opa: options.opa, logDir, logLevel: options.logLevel });
     const interrupted = () => {
       log("interrupted: stopping the stack");
       void stack.close().finally(() => process.exit(130));

@@ -12,6 +12,8 @@ import { join, resolve } from "node:path";
 import postgres from "postgres";
 import type { PlannerName } from "../../../services/controller/config/controller-config.js";
 import { type ScriptProcess, startScriptProcess } from "../support/script-process.js";
+import type { LogLevel } from "#core/observability/logger.js";
+import { serviceLogEnv } from "./processes/service-logger.js";
 
 /** The controllers' default budget (the original's compose default). */
 export const CONTROLLER_BUDGET_JSON =
@@ -73,6 +75,8 @@ export interface PerfStackOptions {
   readonly opa: boolean;
   /** Directory of the services' log files. */
   readonly logDir: string;
+  /** The services' log level (`PECR_PERF_LOG_LEVEL`). */
+  readonly logLevel: LogLevel;
 }
 
 const GATEWAY_READY = /^gateway listening on (\S+)/;
@@ -183,7 +187,7 @@ export async function createPerfStack(options: PerfStackOptions): Promise<PerfSt
         PECR_RATE_LIMIT_OPERATORS_PER_WINDOW: "0",
         PECR_RATE_LIMIT_FINALIZE_PER_WINDOW: "0",
         PECR_RATE_LIMIT_AUDIT_PER_WINDOW: "0",
-        PECR_PERF_LOG_FILE: logFile("gateway"),
+        ...serviceLogEnv(logFile("gateway"), options.logLevel),
         ...ledgerEnv,
         ...(opaServer === undefined ? {} : { PECR_OPA_URL: opaServer.ready }),
       };
@@ -215,7 +219,7 @@ export async function createPerfStack(options: PerfStackOptions): Promise<PerfSt
               PECR_BUDGET_DEFAULTS: CONTROLLER_BUDGET_JSON,
               PECR_CONTROLLER_PLANNER: planner,
               PECR_RATE_LIMIT_RUN_PER_WINDOW: "0",
-              PECR_PERF_LOG_FILE: logFile(`controller-${planner}`),
+              ...serviceLogEnv(logFile(`controller-${planner}`), options.logLevel),
             },
             ready: CONTROLLER_READY,
             stderrFile: logFile(`controller-${planner}.stderr`),

@@ -7,7 +7,7 @@
 import { percentile } from "../support/latency-stats.js";
 import { type TimedSample, runTimedLoop } from "../support/timed-loop.js";
 import type { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
-import { type CallOutcome, modeName } from "./call-outcome.js";
+import { type CallOutcome, failureSignature, modeName } from "./call-outcome.js";
 import type { Workload } from "./workloads.js";
 
 /** The suite's groups of scenarios. */
@@ -73,7 +73,7 @@ export interface ScenarioResult {
   readonly expected: string;
   /** Requests per reported mode (`SUPPORTED`, `SOURCE_UNAVAILABLE`, `none`). */
   readonly modes: Record<string, number>;
-  /** Failed RPCs per `gRPC code/ErrorDetail code`. */
+  /** Failed RPCs per `gRPC code/ErrorDetail code message` (`failureSignature`). */
   readonly errorCodes: Record<string, number>;
   /** Extra figures, by scenario. */
   readonly notes: string[];
@@ -135,7 +135,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioRun> {
     increment(modes, modeName(outcome.mode));
     if (!outcome.rpcOk) {
       errors++;
-      increment(errorCodes, `${outcome.code}/${outcome.errorCode}`);
+      increment(errorCodes, failureSignature(outcome));
     }
     if (outcome.mode === undefined || !spec.expected(sample.startMs, sample.endMs).has(outcome.mode)) wrongMode++;
     if (sample.endMs - sample.startMs > spec.deadlineMs) late++;
@@ -147,7 +147,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioRun> {
           startMs: Math.round(sample.startMs),
           endMs: Math.round(sample.endMs),
           mode: modeName(sample.outcome.mode),
-          ...(sample.outcome.rpcOk ? {} : { failure: `${sample.outcome.code}/${sample.outcome.errorCode}` }),
+          ...(sample.outcome.rpcOk ? {} : { failure: failureSignature(sample.outcome) }),
         }))
       : undefined;
   return {

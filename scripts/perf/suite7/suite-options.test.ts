@@ -44,3 +44,10 @@ test("invalid flags and values are refused with a message", (t) => {
   t.throws(() => readSuiteOptions([], { PECR_PERF_SCALING_VUS: "1,x" }), { message: /PECR_PERF_SCALING_VUS/ });
   t.throws(() => readSuiteOptions([], { PECR_PERF_REGRESSION: "maybe" }), { message: /PECR_PERF_REGRESSION/ });
 });
+
+test("the services' log level is info unless PECR_PERF_LOG_LEVEL names another of the services' levels", (t) => {
+  t.is(readSuiteOptions([], {}).logLevel, "info");
+  t.is(readSuiteOptions([], { PECR_PERF_LOG_LEVEL: "debug" }).logLevel, "debug");
+  t.is(readSuiteOptions([], { PECR_PERF_LOG_LEVEL: "silent" }).logLevel, "silent");
+  t.throws(() => readSuiteOptions([], { PECR_PERF_LOG_LEVEL: "verbose" }), { message: /PECR_PERF_LOG_LEVEL must be one of fatal, error/ });
+});

@@ -3,6 +3,7 @@
  * default so `npm run perf` finishes in a few minutes on a 2-core machine; longer runs only need variables.
  */
 import { parseArgs } from "node:util";
+import { LOG_LEVELS, type LogLevel } from "#core/observability/logger.js";
 
 /** Which parts of the suite to run. */
 export const SUITE_PARTS = ["baseline", "scaling", "faults", "limits"] as const;
@@ -85,6 +86,10 @@ export interface SuiteOptions {
   readonly recoveryGraceMs: number;
   /** `PECR_PERF_FAULTS`: names of the fault scenarios to run (default all), e.g. `postgres_unavailable`. */
   readonly faults: ReadonlySet<string> | undefined;
+  /**
+   * `PECR_PERF_LOG_LEVEL` (info): the level the services log at, to their files under the output directory.
+   */
+  readonly logLevel: LogLevel;
   /** `PECR_PERF_REGRESSION` (`enforce`): `warn` reports regressions without failing, `off` skips the check. */
   readonly regressionMode: "enforce" | "warn" | "off";
   /** The regression factors. */
@@ -130,6 +135,11 @@ export function readSuiteOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   if (scaling.some((users) => !Number.isInteger(users) || users < 1)) throw new Error("PECR_PERF_SCALING_VUS must list whole numbers >= 1");
   const regression = env.PECR_PERF_REGRESSION ?? "enforce";
   if (regression !== "enforce" && regression !== "warn" && regression !== "off") throw new Error("PECR_PERF_REGRESSION must be enforce, warn or off");
+  // Checked here, not left to the services: pino refuses an unknown level by throwing at each service's start.
+  const logLevel = env.PECR_PERF_LOG_LEVEL?.trim() || "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new Error(`PECR_PERF_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
+  }
   const dbUrl = [env.PECR_DB_URL, env.PECR_BENCH_DB_URL].find((url) => url !== undefined && url.trim() !== "");
   return {
     dbUrl,
@@ -157,6 +167,7 @@ export function readSuiteOptions(argv: readonly string[], env: NodeJS.ProcessEnv
       env.PECR_PERF_FAULTS === undefined || env.PECR_PERF_FAULTS.trim() === ""
         ? undefined
         : new Set(env.PECR_PERF_FAULTS.split(",").map((name) => name.trim().replace(/^fault_/, ""))),
+    logLevel: logLevel as LogLevel,
     regressionMode: regression,
     factors: {
       p90Factor: numberFrom(env, "PECR_PERF_REGRESSION_P90_FACTOR", 1.8),

@@ -45,9 +45,10 @@ export const LOAD_SESSION_BUDGET: MessageInitShape<typeof BudgetSchema> = {
   maxWallclockMs: 300_000n,
   maxRecursionDepth: 20,
 };
-/** Renew a session after this many calls or this age, ahead of its budget (10 000 calls, 300 s). */
-const SESSION_MAX_CALLS = 9_900;
-const SESSION_MAX_AGE_MS = 240_000;
+/** Renew a session after this many calls, ahead of its budget's 10 000 (the k6 script renews at the same count). */
+export const SESSION_MAX_CALLS = 9_900;
+/** Renew a session after this age, ms, ahead of its budget's 300 s of wallclock (so does the k6 script). */
+export const SESSION_MAX_AGE_MS = 240_000;
 
 interface LoadSession {
   readonly sessionId: string;

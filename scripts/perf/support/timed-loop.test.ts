@@ -3,6 +3,7 @@
  */
 import test from "ava";
 import { once } from "node:events";
+import { performance } from "node:perf_hooks";
 import { runTimedLoop } from "./timed-loop.js";
 
 /** Resolves when `signal` aborts, with whether it did. */
@@ -62,4 +63,22 @@ test("the warm-up's requests do not count and the window start is announced once
   t.is(announced, 1);
   t.true(result.samples.every((sample) => sample.endMs >= 0));
   t.true(result.issued > result.samples.length);
+});
+
+test.serial("with overruns kept, every request issued is kept: none is issued once the window has closed", async (t) => {
+  // A clock that moves 1 ms per reading makes the window's last moment land between readings deterministically
+  // (serial, so no other test runs on it). Several durations cover both parities of the loop's readings.
+  const real = Object.getOwnPropertyDescriptor(performance, "now");
+  let clock = 0;
+  Object.defineProperty(performance, "now", { configurable: true, value: () => clock++ });
+  try {
+    for (const durationMs of [5, 6, 7, 8]) {
+      const result = await runTimedLoop({ users: 1, durationMs, includeOverrun: true }, async (_user, iteration) => iteration);
+      t.true(result.issued > 0);
+      t.is(result.samples.length, result.issued, `window of ${durationMs} ms`);
+    }
+  } finally {
+    if (real === undefined) delete (performance as { now?: unknown }).now;
+    else Object.defineProperty(performance, "now", real);
+  }
 });

@@ -5,9 +5,14 @@
  * what was expected at that moment (a fault switched on and off mid-run) and audit what was acknowledged.
  *
  * By default a request counts when it ends inside the measured window (whenever it started): the completions
- * per second of a loop in steady state, as k6 counts them. Requests still running when the window closes are
- * aborted through the signal passed to them, so an overloaded service cannot stretch a run past its duration.
- * With `includeOverrun` (fault scenarios) every request started in the window is kept and waited for instead.
+ * per second of a loop in steady state. Requests still running when the window closes are aborted through the
+ * signal passed to them and not counted, so an overloaded service cannot stretch a run past its duration. This
+ * is where k6 differs: its executors let the iterations in flight finish (`gracefulStop`, 30 s by default) and
+ * count them. That is at most one request per user, and waiting for it would make a run as long as the
+ * service's slowest request, so the window's figures are kept exact instead.
+ * With `includeOverrun` (fault scenarios) every request started in the window is kept and waited for instead,
+ * and no request is issued once the window has closed: the kept requests are then exactly those issued after
+ * the warm-up, so a ledger audit can count them against the events they caused.
  */
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
@@ -74,8 +79,11 @@ export async function runTimedLoop<T>(
   ];
   const user = async (index: number) => {
     // Timers may fire a fraction of a millisecond early: a closed window also ends the loop.
-    for (let iteration = 0; performance.now() < end && !closing.signal.aborted; iteration++) {
+    for (let iteration = 0; !closing.signal.aborted; iteration++) {
+      // One clock reading decides both whether to issue and where the request starts: read twice, a request
+      // issued just before the window's end could start after it and be issued but never kept.
       const start = performance.now();
+      if (start >= end) break;
       issued++;
       const outcome = await request(index, iteration, closing.signal);
       const finished = performance.now();

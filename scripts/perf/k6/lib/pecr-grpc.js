@@ -60,6 +60,19 @@ export function terminalModeOf(response) {
   return "";
 }
 
+/**
+ * Renew a load session after this many calls or this age (ms), ahead of the budget of
+ * requests/create-session.json (10 000 calls, 300 s of wallclock), as the suite's own load generator does
+ * (scripts/perf/suite7/workloads.ts): a run longer than the wallclock budget would otherwise end in budget errors.
+ */
+export const SESSION_MAX_CALLS = 9900;
+export const SESSION_MAX_AGE_MS = 240000;
+
+/** Whether `session` (`{ calls, openedAt }`, openedAt in ms) may take another call at time `now` (ms). */
+export function sessionUsable(session, now) {
+  return session !== null && session.calls < SESSION_MAX_CALLS && now - session.openedAt < SESSION_MAX_AGE_MS;
+}
+
 /** The first value of response header `name` (k6 gives header values as arrays). */
 export function headerOf(response, name) {
   const values = response && response.headers ? response.headers[name] : undefined;

@@ -1,7 +1,8 @@
 /**
- * The controller alone in its own process, as the performance suite runs it (there is no `pecr controller`
- * command: `pecr serve` runs it in the gateway's process): configured by PECR_* variables, logging to the
- * suite's log file (see service-logger.ts), and printing `controller listening on <url>` once it serves.
+ * The controller alone in its own process, as the performance suite runs it: configured by PECR_* variables like
+ * `pecr controller` (scripts/cli/controller.ts), but with the suite's logger, which writes to the suite's log
+ * file at the suite's level (see service-logger.ts) where the command logs to stdout, and printing
+ * `controller listening on <url>` once it serves.
  */
 import { createConfigReader } from "#core/config/config-reader.js";
 import { loadConfigSource } from "#core/config/config-source.js";
