@@ -7,9 +7,10 @@
  * `safe_customer_view_public` for its status and plan tier.
  * Step 2 (one fan-out): FetchSpan of the documents hit by the most distinct keywords.
  * Answer: one SUPPORTED claim per row value ("cust_public_1 status: active") citing the row's evidence id, and one
- * per sentence that contains the most distinct keywords (at least two when the question has two), one of them a
- * keyword that tells the documents apart, citing the span it came from. Nothing found: no claims
- * (the run proposes INSUFFICIENT_EVIDENCE with the canned text).
+ * per sentence that contains the most distinct keywords (at least two when the question has two), citing the span
+ * it came from. When the searches found the question's most specific keyword in no readable document, no document
+ * is fetched and no sentence stated. Nothing found: no claims (the run proposes INSUFFICIENT_EVIDENCE with the
+ * canned text).
  */
 import { type JsonValue, type MessageInitShape, create } from "@bufbuild/protobuf";
 import { AuthorshipSchema, ClaimStatus, TextOrigin } from "#gen/pecr/v1/claim_pb.js";
@@ -81,46 +82,28 @@ function rankObjects(searches: readonly { term: string; result: OperatorResult }
 }
 
 /**
- * Keywords that tell the evidence apart: those missing from at least one fetched document. With a single
- * document fetched, a keyword it contains counts as common only when its own searches found other documents too.
- * A sentence that matches only common keywords ("fixture" and "document", when every document is a "fixture
- * document") says nothing about what was asked, however many of them it holds.
+ * Whether the searches looked for the question's most specific keyword and found it in no document this
+ * principal may read. The question is then about something the readable documents do not mention ("the
+ * restricted fixture document", asked by a principal who may not read it), and sentences that share only its other
+ * words ("fixture", "document") would answer a different question. Customer ids do not count: rows answer them.
  */
-export function discriminatingKeywords(
+function mostSpecificKeywordMissing(
   keywords: readonly string[],
-  documents: readonly string[],
-  objectsFound: ReadonlyMap<string, number>,
-): Set<string> {
-  const lowered = documents.map((text) => text.toLowerCase());
-  return new Set(
-    keywords.filter((keyword) => {
-      const inEvery = lowered.length > 0 && lowered.every((text) => text.includes(keyword));
-      return !inEvery || (lowered.length < 2 && (objectsFound.get(keyword) ?? 0) < 2);
-    }),
-  );
+  customerIds: readonly string[],
+  searches: readonly { term: string; result: OperatorResult }[],
+): boolean {
+  const first = keywords.find((keyword) => !customerIds.includes(keyword));
+  const forFirst = searches.filter(({ term }) => term.toLowerCase() === first);
+  return forFirst.length > 0 && forFirst.every(({ result }) => result.refs.length === 0);
 }
 
-/** Distinct objects the searches found per keyword (every form of a keyword counts as that keyword). */
-function objectsFoundPerKeyword(searches: readonly { term: string; result: OperatorResult }[]): Map<string, number> {
-  const found = new Map<string, Set<string>>();
-  for (const { term, result } of searches) {
-    const keyword = term.toLowerCase();
-    const set = found.get(keyword) ?? new Set<string>();
-    for (const ref of result.refs) set.add(ref.objectId);
-    found.set(keyword, set);
-  }
-  return new Map([...found].map(([keyword, objects]) => [keyword, objects.size]));
-}
-
-function sentenceClaims(spans: readonly EvidenceUnit[], keywords: readonly string[], objectsFound: ReadonlyMap<string, number>): ProposedClaim[] {
-  const texts = spans.flatMap((unit) => (unit.content.case === "text" ? [unit.content.value] : []));
-  const discriminating = [...discriminatingKeywords(keywords, texts, objectsFound)];
+function sentenceClaims(spans: readonly EvidenceUnit[], keywords: readonly string[]): ProposedClaim[] {
   const candidates: { text: string; hits: number; evidenceUnitId: string }[] = [];
   for (const unit of spans) {
     if (unit.content.case !== "text") continue;
     for (const sentence of splitSentences(unit.content.value)) {
       const hits = keywordHits(sentence.text, keywords);
-      if (hits > 0 && keywordHits(sentence.text, discriminating) > 0) candidates.push({ text: sentence.text, hits, evidenceUnitId: unit.evidenceUnitId });
+      if (hits > 0) candidates.push({ text: sentence.text, hits, evidenceUnitId: unit.evidenceUnitId });
     }
   }
   // A sentence must match two keywords when the question has two or more: one shared word ("status" in "status
@@ -177,6 +160,7 @@ export function createExtractivePlanner(): Planner {
         if (result) searchResults.push({ term, result });
       });
 
+      if (mostSpecificKeywordMissing(terms.keywords, terms.customerIds, searchResults)) return { claims };
       const objects = rankObjects(searchResults);
       // Fetch what the call budget still allows, but at least one: a budget too small for any fetch must show
       // as a budget stop, not as a plan that completed without looking.
@@ -187,7 +171,7 @@ export function createExtractivePlanner(): Planner {
         .map((objectId) => operatorParams({ case: "fetchSpan", value: { objectId } }));
       const second = await loop.step(fetches);
       const spans = second.results.flatMap((result) => result?.evidenceUnits ?? []);
-      claims.push(...sentenceClaims(spans, terms.keywords, objectsFoundPerKeyword(searchResults)));
+      claims.push(...sentenceClaims(spans, terms.keywords));
       return { claims };
     },
   };

@@ -64,7 +64,7 @@ export const registerSmokeSuite: CoreSuite = (test, { prefix }, core) => {
     t.true(dev.claimMap!.claims.length > 0);
     for (const claim of dev.claimMap!.claims) t.regex(claim.claimText, /restricted/i);
     t.true(dev.citedEvidence.every((ref) => ref.objectId.startsWith("restricted/")), JSON.stringify(dev.citedEvidence.map((ref) => ref.objectId)));
-    // support reads the public and injection documents, which are "fixture documents" too: sharing those words
+    // support may not read it. The documents support reads are "fixture documents" too, but sharing those words
     // with the question does not make their sentences an answer to it.
     const support = await stack.controller.client("support").run({ query: question });
     t.not(support.terminalMode, TerminalMode.SUPPORTED);
