@@ -79,10 +79,11 @@ export const registerSmokeSuite: CoreSuite = (test, { prefix }, core) => {
       const versions = (await dev.listVersions({ sessionId: session.sessionId, params: { objectId } }, session.options)).versions;
       t.is(versions[0]?.versionId, sourceVersionId(readFileSync(join(stack.corpusDir, objectId))), objectId);
     }
-    // A document of its own (no other test reads or searches it), read at fixed as_of times: each version's
-    // first observation is stamped with the observing session's as_of.
+    // A document of its own, read at fixed as_of times: each version's first observation is stamped with the
+    // observing session's as_of. Other tests' runs search the shared corpus for words such as "document"; a search
+    // that matched this file would observe it at their (present) as_of first, so its text shares no word with them.
     const objectId = `public/smoke_diff_${process.pid}_${Date.now()}.txt`;
-    writeFileSync(join(stack.corpusDir, objectId), "Smoke diff document, version one.\n");
+    writeFileSync(join(stack.corpusDir, objectId), "Zqxdiff revision one.\n");
     const first = await openTestSession(dev, { asOf: "2026-06-01T00:00:00Z" });
     const v1 = (await dev.listVersions({ sessionId: first.sessionId, params: { objectId } }, first.options)).versions;
     t.is(v1.length, 1);
