@@ -7,10 +7,11 @@
  * wrong-terminal-mode rate:
  * - baselines: controller Run (mock and extractive planners), gateway FetchRows and FetchSpan;
  * - scaling: Run (mock) and FetchRows at 1, 10, 50 and 200 virtual users, and each service's RSS after it;
- * - faults: policy engine down, policy engine silent, Postgres cut and restored, slow view under a short
- *   statement timeout — every request must end SOURCE_UNAVAILABLE within its deadline, failing with the fault's
- *   own error; the ledger must verify, every acknowledged call's events must be there and, where everything
- *   is refused, every refusal;
+ * - faults: policy engine down, policy engine silent, Postgres stopped and restarted (a private cluster the suite
+ *   starts for it, or a TCP proxy cut in front of PECR_DB_URL's server when no server binaries are found), slow
+ *   view under a short statement timeout — every request must end SOURCE_UNAVAILABLE within its deadline,
+ *   failing with the fault's own error; the ledger must verify, every acknowledged call's events must be there
+ *   and, where everything is refused, every refusal;
  * - limits: the same load against a bare Connect echo service (our bootstrap, and connect-node alone; also
  *   with h2load), and the ledger's raw INSERT rate; PECR's throughput as a fraction of each.
  * Writes target/perf/suite7.summary.json, checks the baseline scenarios against perf/baselines/suite7.json
@@ -125,11 +126,14 @@ async function main(): Promise<number> {
 
   if (options.parts.has("baseline") || options.parts.has("scaling") || options.parts.has("faults")) {
     const stack = await createPerfStack({ dbUrl: options.dbUrl, opa: options.opa, logDir, logLevel: options.logLevel });
-    const interrupted = () => {
-      log("interrupted: stopping the stack");
-      void stack.close().finally(() => process.exit(130));
+    // The private Postgres cluster of the outage fault runs detached from the terminal (pg_ctl does that), so Ctrl-C
+    // or a kill does not reach it: only `close` stops it and removes its directory.
+    const interrupted = (signal: NodeJS.Signals) => {
+      log(`${signal}: stopping the stack`);
+      void stack.close().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
     };
     process.once("SIGINT", interrupted);
+    process.once("SIGTERM", interrupted);
     try {
       if (options.parts.has("baseline") || options.parts.has("scaling")) memory = await runLoadParts(stack, options, results, costs);
       if (options.parts.has("faults")) {
@@ -143,6 +147,7 @@ async function main(): Promise<number> {
       results.push(failedToRun({ name: "stack", group: "baseline", users: 0, expectedLabel: "-" }, error));
     } finally {
       process.off("SIGINT", interrupted);
+      process.off("SIGTERM", interrupted);
       await stack.close();
     }
   }

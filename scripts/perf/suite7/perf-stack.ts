@@ -1,10 +1,12 @@
 /**
  * The stack under load, every part in its own process: the gateway (`processes/gateway-process.ts`), one
  * controller per planner (`processes/controller-process.ts`), optionally an OPA-compatible policy server
- * (`pecr opa-serve`) and, for the Postgres outage, a TCP fault proxy between the gateway and Postgres
+ * (`pecr opa-serve`) and, for the Postgres outage, either a private Postgres cluster the suite may stop
+ * (private-postgres.ts) or a TCP fault proxy between the gateway and PECR_DB_URL's server
  * (`processes/fault-proxy-process.ts`). The ledger is a fresh schema of a real Postgres (dropped by `close`)
  * or an embedded PGlite directory (removed by `close`). `start` (re)starts gateway and controllers with a
- * scenario's configuration on the same ledger, so a fault scenario's writes are audited with everything else.
+ * scenario's configuration on the same ledger, so a fault scenario's writes are audited with everything else;
+ * only a layout on the private cluster has a ledger of its own there (removed by `dropPrivateDb` or `close`).
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ import postgres from "postgres";
 import type { PlannerName } from "../../../services/controller/config/controller-config.js";
 import { type ScriptProcess, startScriptProcess } from "../support/script-process.js";
 import type { LogLevel } from "#core/observability/logger.js";
+import { type PostgresInstall, type PrivatePostgres, startPrivatePostgres } from "./private-postgres.js";
 import { serviceLogEnv } from "./processes/service-logger.js";
 
 /** The controllers' default budget (the original's compose default). */
@@ -27,6 +30,11 @@ export interface StackLayout {
   readonly controllers: readonly PlannerName[];
   /** Route the gateway's Postgres connections through the fault proxy (Postgres only). */
   readonly dbThroughProxy?: boolean;
+  /**
+   * Put the gateway's ledger on a private cluster of this installation instead (any backend), started on first
+   * use and kept, with its ledger, until `dropPrivateDb`.
+   */
+  readonly privateDb?: PostgresInstall;
 }
 
 /** Cuts and restores the gateway's connection to Postgres. */
@@ -61,9 +69,19 @@ export interface PerfStack {
   controllerUrl(planner: PlannerName): string;
   /** The fault proxy, once a layout routed Postgres through it. */
   readonly dbProxy: DbFaultProxy | undefined;
+  /** The private Postgres cluster, while a layout put the ledger on it. */
+  readonly privateDb: PrivatePostgres | undefined;
+  /**
+   * Stops gateway and controllers, then stops and removes the private cluster, if any (the next `start` must
+   * name a layout; a later `privateDb` layout gets a fresh cluster).
+   */
+  dropPrivateDb(): Promise<void>;
   /** Every running service. */
   services(): StackService[];
-  /** Stops gateway, controllers, policy server and proxy; drops the schema or removes the data directory. */
+  /**
+   * Stops gateway, controllers, policy server and proxy; removes the private cluster; drops the schema or
+   * removes the data directory.
+   */
   close(): Promise<void>;
 }
 
@@ -108,6 +126,9 @@ export async function createPerfStack(options: PerfStackOptions): Promise<PerfSt
   let opaServer: ScriptProcess | undefined;
   let proxy: ScriptProcess | undefined;
   let dbProxy: DbFaultProxy | undefined;
+  // The cluster's start is kept as a promise so that `close` also tears down one still starting (Ctrl-C in initdb).
+  let privateDbStart: Promise<PrivatePostgres> | undefined;
+  let privateDb: PrivatePostgres | undefined;
   let gateway: ScriptProcess | undefined;
   const controllers = new Map<PlannerName, ScriptProcess>();
 
@@ -117,8 +138,20 @@ export async function createPerfStack(options: PerfStackOptions): Promise<PerfSt
     await gateway?.stop();
     gateway = undefined;
   };
+  const dropPrivateDb = async () => {
+    const starting = privateDbStart;
+    if (starting === undefined) return;
+    await stopServices();
+    privateDbStart = privateDb = undefined;
+    await starting.then(
+      (server) => server.destroy(),
+      // A start that failed has removed its own directory.
+      () => undefined,
+    );
+  };
   const close = async () => {
     await stopServices();
+    await dropPrivateDb();
     await opaServer?.stop();
     await proxy?.stop();
     for (const step of cleanup.reverse()) await step().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
@@ -177,8 +210,26 @@ export async function createPerfStack(options: PerfStackOptions): Promise<PerfSt
     get dbProxy() {
       return dbProxy;
     },
+    get privateDb() {
+      return privateDb;
+    },
+    dropPrivateDb,
     async start(layout) {
       await stopServices();
+      if (layout.privateDb !== undefined && layout.dbThroughProxy) throw new Error("a layout puts the ledger on the private cluster or behind the proxy, not both");
+      let ledger = ledgerEnv;
+      if (layout.privateDb !== undefined) {
+        const install = layout.privateDb;
+        privateDbStart ??= startPrivatePostgres(install);
+        try {
+          privateDb = await privateDbStart;
+        } catch (error) {
+          privateDbStart = undefined;
+          throw error;
+        }
+        // The cluster is the suite's alone, so a fixed schema name is enough; the fixtures are what the load reads.
+        ledger = { PECR_DB_URL: privateDb.url, PECR_DB_SCHEMA: "pecr_perf", PECR_LOAD_FIXTURES: "1" };
+      }
       const env: Record<string, string> = {
         PECR_BIND_ADDR: "127.0.0.1:0",
         PECR_AUTH_MODE: "local",
@@ -188,7 +239,7 @@ export async function createPerfStack(options: PerfStackOptions): Promise<PerfSt
         PECR_RATE_LIMIT_FINALIZE_PER_WINDOW: "0",
         PECR_RATE_LIMIT_AUDIT_PER_WINDOW: "0",
         ...serviceLogEnv(logFile("gateway"), options.logLevel),
-        ...ledgerEnv,
+        ...ledger,
         ...(opaServer === undefined ? {} : { PECR_OPA_URL: opaServer.ready }),
       };
       if (layout.dbThroughProxy) {

@@ -51,3 +51,10 @@ test("the services' log level is info unless PECR_PERF_LOG_LEVEL names another o
   t.is(readSuiteOptions([], { PECR_PERF_LOG_LEVEL: "silent" }).logLevel, "silent");
   t.throws(() => readSuiteOptions([], { PECR_PERF_LOG_LEVEL: "verbose" }), { message: /PECR_PERF_LOG_LEVEL must be one of fatal, error/ });
 });
+
+test("the Postgres outage stops a private cluster when it can unless PECR_PERF_PG_FAULT says otherwise", (t) => {
+  t.is(readSuiteOptions([], {}).pgFault, "auto");
+  t.is(readSuiteOptions([], { PECR_PERF_PG_FAULT: "proxy" }).pgFault, "proxy");
+  t.is(readSuiteOptions([], { PECR_PERF_PG_FAULT: " stop " }).pgFault, "stop");
+  t.throws(() => readSuiteOptions([], { PECR_PERF_PG_FAULT: "kill" }), { message: /PECR_PERF_PG_FAULT must be one of auto, stop, proxy, got "kill"/ });
+});

@@ -11,6 +11,17 @@ export const SUITE_PARTS = ["baseline", "scaling", "faults", "limits"] as const;
 /** A part of the suite. */
 export type SuitePart = (typeof SUITE_PARTS)[number];
 
+/**
+ * How the `postgres_unavailable` fault takes Postgres away (`PECR_PERF_PG_FAULT`): `stop` stops and restarts a
+ * private Postgres cluster the suite starts for it (never the server behind PECR_DB_URL), `proxy` cuts and
+ * restores a TCP proxy between the gateway and PECR_DB_URL's server, `auto` stops a private cluster when server
+ * binaries are found and falls back to the proxy otherwise.
+ */
+export const PG_FAULT_MECHANISMS = ["auto", "stop", "proxy"] as const;
+
+/** A value of `PECR_PERF_PG_FAULT`. */
+export type PgFaultMechanism = (typeof PG_FAULT_MECHANISMS)[number];
+
 /** Regression factors (reference §8.2), each overridable by its variable. */
 export interface RegressionFactors {
   /** `PECR_PERF_REGRESSION_P90_FACTOR` (1.8). */
@@ -57,9 +68,9 @@ export interface SuiteOptions {
   /** `PECR_PERF_FAULT_DURATION_MS` (4000): each fault's load; the Postgres outage starts after its first third. */
   readonly faultDurationMs: number;
   /**
-   * `PECR_PERF_PG_OUTAGE_MS` (12000): how long Postgres stays cut, added to the fault duration. It must outlast
-   * the slowest request during the outage (the controller's 10 s gateway timeout today), or no request runs
-   * wholly inside it and the scenario asserts nothing about the outage itself.
+   * `PECR_PERF_PG_OUTAGE_MS` (12000): how long Postgres stays down (stopped, or cut off by the proxy), added to
+   * the fault duration. It must outlast the slowest request during the outage (the controller's 10 s gateway
+   * timeout today), or no request runs wholly inside it and the scenario asserts nothing about the outage itself.
    */
   readonly pgOutageMs: number;
   /**
@@ -67,6 +78,11 @@ export interface SuiteOptions {
    * (after `PECR_PERF_RECOVERY_GRACE_MS`) must succeed. Like the outage, it must outlast requests that hung.
    */
   readonly pgRecoveryMs: number;
+  /**
+   * `PECR_PERF_PG_FAULT` (`auto`): how the Postgres outage is made (see `PG_FAULT_MECHANISMS`); `stop` makes
+   * missing server binaries a failed scenario instead of a fallback, `proxy` forces the TCP proxy.
+   */
+  readonly pgFault: PgFaultMechanism;
   /** `PECR_PERF_SCALING_VUS` (1,10,50,200). */
   readonly scalingUsers: readonly number[];
   /** `PECR_PERF_SCALING_DURATION_MS` (3000) per point. */
@@ -140,6 +156,10 @@ export function readSuiteOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new Error(`PECR_PERF_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   }
+  const pgFault = env.PECR_PERF_PG_FAULT?.trim() || "auto";
+  if (!(PG_FAULT_MECHANISMS as readonly string[]).includes(pgFault)) {
+    throw new Error(`PECR_PERF_PG_FAULT must be one of ${PG_FAULT_MECHANISMS.join(", ")}, got ${JSON.stringify(pgFault)}`);
+  }
   const dbUrl = [env.PECR_DB_URL, env.PECR_BENCH_DB_URL].find((url) => url !== undefined && url.trim() !== "");
   return {
     dbUrl,
@@ -156,6 +176,7 @@ export function readSuiteOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     faultDurationMs: numberFrom(env, "PECR_PERF_FAULT_DURATION_MS", 4000, 300),
     pgOutageMs: numberFrom(env, "PECR_PERF_PG_OUTAGE_MS", 12_000, 100),
     pgRecoveryMs: numberFrom(env, "PECR_PERF_PG_RECOVERY_MS", 12_000, 100),
+    pgFault: pgFault as PgFaultMechanism,
     scalingUsers: scaling,
     scalingDurationMs: numberFrom(env, "PECR_PERF_SCALING_DURATION_MS", 3000, 100),
     limitDurationMs: numberFrom(env, "PECR_PERF_LIMIT_DURATION_MS", 4000, 100),
