@@ -71,7 +71,10 @@ export const registerSmokeSuite: CoreSuite = (test, { prefix }, core) => {
     t.deepEqual(support.claimMap?.claims.filter((claim) => claim.status === ClaimStatus.SUPPORTED) ?? [], []);
   });
 
-  test(`${prefix}smoke: direct gateway list_versions and diff follow the corpus file by file`, async (t) => {
+  // Serial (ava runs a file's serial tests before its concurrent ones): every search scans, and so observes, each
+  // readable document of the shared corpus at its session's as_of, so a concurrent search at the present as_of could
+  // observe this test's new document before its fixed-as_of sessions do.
+  test.serial(`${prefix}smoke: direct gateway list_versions and diff follow the corpus file by file`, async (t) => {
     const { stack } = core();
     const dev = stack.gateway("dev");
     const session = await openTestSession(dev);
@@ -80,10 +83,9 @@ export const registerSmokeSuite: CoreSuite = (test, { prefix }, core) => {
       t.is(versions[0]?.versionId, sourceVersionId(readFileSync(join(stack.corpusDir, objectId))), objectId);
     }
     // A document of its own, read at fixed as_of times: each version's first observation is stamped with the
-    // observing session's as_of. Other tests' runs search the shared corpus for words such as "document"; a search
-    // that matched this file would observe it at their (present) as_of first, so its text shares no word with them.
+    // observing session's as_of.
     const objectId = `public/smoke_diff_${process.pid}_${Date.now()}.txt`;
-    writeFileSync(join(stack.corpusDir, objectId), "Zqxdiff revision one.\n");
+    writeFileSync(join(stack.corpusDir, objectId), "Smoke diff document, version one.\n");
     const first = await openTestSession(dev, { asOf: "2026-06-01T00:00:00Z" });
     const v1 = (await dev.listVersions({ sessionId: first.sessionId, params: { objectId } }, first.options)).versions;
     t.is(v1.length, 1);
