@@ -20,9 +20,9 @@ try {
   await terminationSignal();
   shutdown.abort();
   await controller.close();
-  flush();
+  await flush();
 } catch (error) {
   console.error(formatStartupError(error));
-  flush();
+  await flush();
   process.exitCode = 1;
 }

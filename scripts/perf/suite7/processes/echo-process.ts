@@ -29,7 +29,7 @@ if (mode === "bootstrap") {
   console.log(`echo listening on ${server.url}`);
   await terminationSignal();
   await server.close();
-  flush();
+  await flush();
 } else if (mode === "bare") {
   const server = http2.createServer(connectNodeAdapter({ routes }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

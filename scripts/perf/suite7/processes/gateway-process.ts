@@ -15,9 +15,9 @@ try {
   await terminationSignal();
   shutdown.abort();
   await gateway.close();
-  flush();
+  await flush();
 } catch (error) {
   console.error(formatStartupError(error));
-  flush();
+  await flush();
   process.exitCode = 1;
 }

@@ -12,7 +12,7 @@ async function linesLogged(env: NodeJS.ProcessEnv, file: string): Promise<string
   logger.debug("a debug line");
   logger.info("an info line");
   logger.warn("a warn line");
-  flush();
+  await flush();
   return (await readFile(file, "utf8"))
     .trim()
     .split("\n")

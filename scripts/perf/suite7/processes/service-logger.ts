@@ -14,8 +14,8 @@ import { type LogLevel, createLogger } from "#core/observability/logger.js";
 export interface ServiceLogger {
   /** The root logger. */
   readonly logger: Logger;
-  /** Flushes buffered lines. */
-  flush(): void;
+  /** Writes every line logged so far, in order, and closes the file (call it once, before exiting). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -30,14 +30,21 @@ export function serviceLogEnv(file: string, level: LogLevel): Record<string, str
 /** Creates the logger of service `service` from the PECR_PERF_LOG_* variables. */
 export function createServiceLogger(service: string, env: NodeJS.ProcessEnv = process.env): ServiceLogger {
   const file = env.PECR_PERF_LOG_FILE;
-  if (file === undefined || file === "") return { logger: createLogger({ service, level: "silent" }), flush: () => undefined };
-  // Opened here, synchronously, so the destination is ready at once: SonicBoom's flushSync throws until an
-  // asynchronous open completes, which would turn a service failing at start into an unhandled error. Writes
-  // stay asynchronous.
+  if (file === undefined || file === "") return { logger: createLogger({ service, level: "silent" }), flush: async () => undefined };
+  // Opened here, synchronously, so the destination is ready at once, even for a service that fails at start.
+  // Writes stay asynchronous, and in order: SonicBoom queues a line behind the one being written. Its flushSync
+  // would write the queue past a line still in flight, reordering them; end() waits for that line first.
   mkdirSync(dirname(file), { recursive: true });
   const destination = pino.destination({ fd: openSync(file, "a"), sync: false });
   const level = (env.PECR_PERF_LOG_LEVEL ?? "info") as LogLevel;
-  return { logger: createLogger({ service, level, destination }), flush: () => destination.flushSync() };
+  return {
+    logger: createLogger({ service, level, destination }),
+    flush: () =>
+      new Promise<void>((resolve) => {
+        destination.once("close", () => resolve());
+        destination.end();
+      }),
+  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
