@@ -60,7 +60,7 @@ export interface OperatorResult {
   readonly versions: readonly SourceVersion[];
   /** The session's counters after the call, as the gateway counts them. */
   readonly usage: BudgetUsage | undefined;
-  /** Size of the response message in protobuf binary, computed on demand. */
+  /** Size of the response message in protobuf binary, computed on first use (the log line and RunStream share it). */
   responseBytes(): number;
 }
 
@@ -97,13 +97,14 @@ function result<Desc extends DescMessage>(
   message: MessageShape<Desc>,
   parts: { evidenceUnits?: readonly EvidenceUnit[]; refs?: readonly EvidenceUnitRef[]; versions?: readonly SourceVersion[]; usage: BudgetUsage | undefined },
 ): OperatorResult {
+  let responseBytes: number | undefined;
   return {
     operator,
     evidenceUnits: parts.evidenceUnits ?? [],
     refs: parts.refs ?? [],
     versions: parts.versions ?? [],
     usage: parts.usage,
-    responseBytes: () => toBinary(schema, message).length,
+    responseBytes: () => (responseBytes ??= toBinary(schema, message).length),
   };
 }
 
