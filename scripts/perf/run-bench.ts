@@ -11,12 +11,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, type Interceptor } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { Client } from "@connectrpc/connect";
 import postgres from "postgres";
 import { ControllerService } from "#gen/pecr/controller/v1/controller_pb.js";
 import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
+import { createClientPool } from "./suite7/load-clients.js";
 import { startChildService } from "./support/child-service.js";
 import { runClosedLoop } from "./support/closed-loop.js";
 import { printTable, summarise, type LatencySummary } from "./support/latency-stats.js";
@@ -39,13 +39,9 @@ const cpu: string[] = [];
 const machineCpu: string[] = [];
 const perRun: string[] = [];
 
-/** What a run costs the gateway: RPCs it served (all methods) and ledger events appended, so far. */
-async function gatewayWork(gatewayUrl: string): Promise<{ rpcs: number; events: bigint }> {
-  const auditor: Interceptor = (next) => (request) => {
-    request.header.set("x-pecr-principal-id", "auditor");
-    return next(request);
-  };
-  const { verification } = await createClient(GatewayService, createGrpcTransport({ baseUrl: gatewayUrl, interceptors: [auditor] })).verifyLedger({});
+/** What a run costs the gateway at `gatewayUrl`: RPCs it served (all methods) and ledger events appended, so far. */
+async function gatewayWork(gatewayUrl: string, auditor: Client<typeof GatewayService>): Promise<{ rpcs: number; events: bigint }> {
+  const { verification } = await auditor.verifyLedger({});
   // Scraped after the auditor's own call, so both readings count one of them and the difference counts none.
   const rpcs = (await scrapeCounters(gatewayUrl, "pecr_rpc_server_handled_total", { service: GatewayService.typeName })).get("") ?? 0;
   return { rpcs, events: verification?.headSeq ?? 0n };
@@ -72,13 +68,10 @@ for (const scenario of scenarios) {
     /controller listening on (\S+)/,
   );
   try {
-    const principal: Interceptor = (next) => (request) => {
-      request.header.set("x-pecr-principal-id", "dev");
-      return next(request);
-    };
-    const client = createClient(ControllerService, createGrpcTransport({ baseUrl: stack.url, interceptors: [principal] }));
+    const client = createClientPool(ControllerService, stack.url, 1, "dev").forUser(0);
     const gatewayUrl = stack.stdoutLines().map((line) => /gateway listening on (\S+)/.exec(line)?.[1]).find((url) => url !== undefined)!;
-    const workBefore = await gatewayWork(gatewayUrl);
+    const auditor = createClientPool(GatewayService, gatewayUrl, 1, "auditor").forUser(0);
+    const workBefore = await gatewayWork(gatewayUrl, auditor);
     let completed = 0;
     const cpuBefore = await stack.cpuSeconds();
     const machineBefore = await readMachineBusySeconds();
@@ -98,7 +91,7 @@ for (const scenario of scenarios) {
     }
     rows.push(summarise(`Run (${scenario.planner})`, result.latencies, result.errors, result.elapsedMs));
     // Every run of the window and its warm-up is counted, as are the RPCs and events they caused.
-    const workAfter = await gatewayWork(gatewayUrl);
+    const workAfter = await gatewayWork(gatewayUrl, auditor);
     const runs = Math.max(1, completed);
     perRun.push(
       `${scenario.planner}: ${((workAfter.rpcs - workBefore.rpcs) / runs).toFixed(1)} gateway RPCs, ${(Number(workAfter.events - workBefore.events) / runs).toFixed(1)} ledger events`,
