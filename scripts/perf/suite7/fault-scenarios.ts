@@ -257,6 +257,79 @@ async function pgStatementTimeout(stack: PerfStack, options: SuiteOptions): Prom
   };
 }
 
+/**
+ * Judges one fault run on `stack`: its services survived, every request got the expected mode and error within
+ * its deadline, and the ledger verifies and holds what the run says it must (audited after `head`, or from the
+ * fault's own ledger). The checks land on the run's result. Returns the head the next scenario's audit starts after.
+ */
+async function judgeFault(stack: PerfStack, faultRun: FaultRun, head: bigint): Promise<bigint> {
+  const { run, auditLayout, refusals } = faultRun;
+  const { result } = run;
+  // A service that died under the fault is a finding of its own (the load then only measured the survivors).
+  for (const service of stack.services()) {
+    const ended = service.process.exited();
+    const detail = ended === undefined ? "still running" : `${ended}: ${service.process.stderrTail().trim().split("\n").slice(-6).join(" | ")}`;
+    check(result, `${service.name} survived the fault`, ended === undefined, detail);
+  }
+  const acknowledged = acknowledgedOf(run);
+  const expectedRefusals =
+    refusals === undefined
+      ? undefined
+      : { events: refusals, refused: run.samples.filter((sample) => !sample.outcome.rpcOk && sample.outcome.mode === SOURCE_UNAVAILABLE).length };
+  result.notes.push(`modes ${JSON.stringify(result.modes)}, failed RPCs ${JSON.stringify(result.errorCodes)}`);
+  // A fault on a ledger of its own is audited there, from that ledger's head.
+  const from = faultRun.ownLedger?.head ?? head;
+  let audit;
+  if (auditLayout === "current") {
+    // The gateway that lived through the fault must answer the auditor without a restart.
+    audit = await auditScenario(auditor(stack), from, acknowledged, expectedRefusals);
+    check(result, "the gateway answers the auditor after the fault", !audit.rpcFailed, audit.rpcFailed ? (audit.verification.firstBreak ?? audit.problems[0] ?? "") : "VerifyLedger and ListEvents answered");
+    if (audit.rpcFailed) {
+      result.notes.push("audited on a restarted gateway: the one that lived through the fault did not answer");
+      await stack.start(faultRun.ownLedger?.layout ?? HEALTHY);
+      audit = await auditScenario(auditor(stack), from, acknowledged, expectedRefusals);
+    }
+  } else {
+    await stack.start(auditLayout);
+    audit = await auditScenario(auditor(stack), from, acknowledged, expectedRefusals);
+  }
+  check(result, "requests completed", result.requests > 0, `${result.requests} requests`);
+  check(result, "every request got the expected terminal mode", result.wrongMode === 0, `${result.wrongMode} wrong of ${result.requests}: ${JSON.stringify(result.modes)}`);
+  check(result, "every request answered within its deadline", result.late === 0, `${result.late} late, max ${result.max.toFixed(0)} ms`);
+  const failures = judgeFailures(run.samples.map((sample) => sample.outcome), faultRun.failures);
+  check(
+    result,
+    "failures carry the fault's own errors",
+    failures.required > 0 && Object.keys(failures.unexpected).length === 0,
+    `${failures.required} "${faultRun.failures.required}"; unexpected ${JSON.stringify(failures.unexpected)}`,
+  );
+  check(result, "ledger chain verifies", audit.verification.ok, `${audit.verification.eventsVerified} events${audit.verification.firstBreak ? `, ${audit.verification.firstBreak}` : ""}`);
+  // Where the fault refuses everything, "acknowledged calls' events present" holds of nothing; it is still
+  // checked if something was acknowledged after all.
+  if (refusals === undefined || acknowledged.length > 0) {
+    check(
+      result,
+      "acknowledged calls' events present",
+      audit.problemCount === 0,
+      `${audit.acknowledged} acknowledged, ${audit.eventsRead} events read${audit.problemCount > 0 ? `; ${audit.problemCount} problems: ${audit.problems.join("; ")}` : ""}`,
+    );
+  }
+  if (expectedRefusals !== undefined) {
+    const found = audit.refusals;
+    check(
+      result,
+      "every refusal is in the ledger",
+      found?.ok === true,
+      `${found?.recorded ?? "(ListEvents failed)"} ${expectedRefusals.events.label} events after seq ${from} for ${expectedRefusals.refused} requests refused SOURCE_UNAVAILABLE`,
+    );
+  }
+  // A fault on a ledger of its own leaves the suite's head where it was. Otherwise the next scenario's audit starts
+  // after this one's events, even when the chain did not verify: counted again, this scenario's refusals would be
+  // taken for the next one's.
+  if (faultRun.ownLedger !== undefined) return head;
+  return audit.verification.ok ? audit.verification.headSeq : (audit.lastSeq ?? head);
+}
+
 /** A fault scenario that cannot run in this configuration. */
 export interface SkippedScenario {
   readonly name: string;
@@ -305,70 +378,8 @@ export async function runFaultScenarios(
         await stack.start(HEALTHY);
         continue;
       }
-      const { run, auditLayout, refusals } = faultRun;
-      const { result } = run;
-      // A service that died under the fault is a finding of its own (the load then only measured the survivors).
-      for (const service of stack.services()) {
-        const ended = service.process.exited();
-        const detail = ended === undefined ? "still running" : `${ended}: ${service.process.stderrTail().trim().split("\n").slice(-6).join(" | ")}`;
-        check(result, `${service.name} survived the fault`, ended === undefined, detail);
-      }
-      const acknowledged = acknowledgedOf(run);
-      const expectedRefusals =
-        refusals === undefined
-          ? undefined
-          : { events: refusals, refused: run.samples.filter((sample) => !sample.outcome.rpcOk && sample.outcome.mode === SOURCE_UNAVAILABLE).length };
-      result.notes.push(`modes ${JSON.stringify(result.modes)}, failed RPCs ${JSON.stringify(result.errorCodes)}`);
-      // A fault on a ledger of its own is audited there, from that ledger's head.
-      const from = faultRun.ownLedger?.head ?? head;
-      let audit;
-      if (auditLayout === "current") {
-        // The gateway that lived through the fault must answer the auditor without a restart.
-        audit = await auditScenario(auditor(stack), from, acknowledged, expectedRefusals);
-        check(result, "the gateway answers the auditor after the fault", !audit.rpcFailed, audit.rpcFailed ? (audit.verification.firstBreak ?? audit.problems[0] ?? "") : "VerifyLedger and ListEvents answered");
-        if (audit.rpcFailed) {
-          result.notes.push("audited on a restarted gateway: the one that lived through the fault did not answer");
-          await stack.start(faultRun.ownLedger?.layout ?? HEALTHY);
-          audit = await auditScenario(auditor(stack), from, acknowledged, expectedRefusals);
-        }
-      } else {
-        await stack.start(auditLayout);
-        audit = await auditScenario(auditor(stack), from, acknowledged, expectedRefusals);
-      }
-      check(result, "requests completed", result.requests > 0, `${result.requests} requests`);
-      check(result, "every request got the expected terminal mode", result.wrongMode === 0, `${result.wrongMode} wrong of ${result.requests}: ${JSON.stringify(result.modes)}`);
-      check(result, "every request answered within its deadline", result.late === 0, `${result.late} late, max ${result.max.toFixed(0)} ms`);
-      const failures = judgeFailures(run.samples.map((sample) => sample.outcome), faultRun.failures);
-      check(
-        result,
-        "failures carry the fault's own errors",
-        failures.required > 0 && Object.keys(failures.unexpected).length === 0,
-        `${failures.required} "${faultRun.failures.required}"; unexpected ${JSON.stringify(failures.unexpected)}`,
-      );
-      check(result, "ledger chain verifies", audit.verification.ok, `${audit.verification.eventsVerified} events${audit.verification.firstBreak ? `, ${audit.verification.firstBreak}` : ""}`);
-      // Where the fault refuses everything, "acknowledged calls' events present" holds of nothing; it is still
-      // checked if something was acknowledged after all.
-      if (refusals === undefined || acknowledged.length > 0) {
-        check(
-          result,
-          "acknowledged calls' events present",
-          audit.problemCount === 0,
-          `${audit.acknowledged} acknowledged, ${audit.eventsRead} events read${audit.problemCount > 0 ? `; ${audit.problemCount} problems: ${audit.problems.join("; ")}` : ""}`,
-        );
-      }
-      if (expectedRefusals !== undefined) {
-        const found = audit.refusals;
-        check(
-          result,
-          "every refusal is in the ledger",
-          found?.ok === true,
-          `${found?.recorded ?? "(ListEvents failed)"} ${expectedRefusals.events.label} events after seq ${from} for ${expectedRefusals.refused} requests refused SOURCE_UNAVAILABLE`,
-        );
-      }
-      // The next scenario's audit starts after this one's events, even when the chain did not verify: counted
-      // again, this scenario's refusals would be taken for the next one's.
-      if (faultRun.ownLedger === undefined) head = audit.verification.ok ? audit.verification.headSeq : (audit.lastSeq ?? head);
-      results.push(result);
+      head = await judgeFault(stack, faultRun, head);
+      results.push(faultRun.run.result);
     } finally {
       // Whatever happened, a private cluster lives no longer than its fault (and `close` removes it on Ctrl-C).
       await stack.dropPrivateDb();
