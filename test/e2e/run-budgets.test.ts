@@ -6,8 +6,8 @@
  * and that the gateway's ledger (read as an auditor) agrees: the session's OPERATOR_CALL events, budget violations
  * and FINALIZE_RESULT. max_operator_calls is covered in failure-modes.test.ts.
  *
- * The gateway decides through the real embedded policy wrapped by a hook (test/support/hooked-policy.ts), which
- * holds chosen decisions: until calls overlap, or until the controller's deadline for the call runs out.
+ * The gateway decides through the real embedded policy, switchable to hold chosen decisions
+ * (test/support/switchable-policy.ts): until calls overlap, or until the controller's deadline for the call runs out.
  */
 import anyTest, { type TestFn } from "ava";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -16,7 +16,7 @@ import type { LedgerEventRecord } from "#gen/pecr/gateway/v1/gateway_pb.js";
 import type { BudgetSchema } from "#gen/pecr/v1/budget_pb.js";
 import { BudgetDimension, type FinalizeResultEvent, type OperatorCallEvent, OperatorOutcome } from "#gen/pecr/v1/ledger_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
-import { type HookedPolicy, createHookedPolicy, isCallDecision, untilAborted } from "../support/hooked-policy.js";
+import { type SwitchablePolicy, createSwitchablePolicy, isCallDecision, untilAborted } from "../support/switchable-policy.js";
 import { type Stack, startStack } from "../support/stack-harness.js";
 import { forEachBackend } from "./support/backends.js";
 import { type H2CountingProxy, startH2CountingProxy } from "./support/h2-counting-proxy.js";
@@ -67,10 +67,10 @@ const ops = (calls: readonly OperatorCallEvent[]) => calls.map((call) => call.op
 
 forEachBackend(test, "run budget suite", ({ backend, prefix }) => {
   let stack: Stack | undefined;
-  let policy: HookedPolicy | undefined;
+  let policy: SwitchablePolicy | undefined;
   const proxies: H2CountingProxy[] = [];
   test.before(async () => {
-    policy = await createHookedPolicy();
+    policy = await createSwitchablePolicy();
     stack = await startStack({ backend, policy });
     // Warm up (rule compilation, first connections), so the wallclock test's budget is spent where it aims.
     await stack.controller.client("dev").run({ query: QUESTION });
@@ -160,12 +160,15 @@ forEachBackend(test, "run budget suite", ({ backend, prefix }) => {
     // The searches are answered at once; every document fetch hangs until the controller's deadline for it,
     // which is what is left of the wallclock budget, runs out.
     const held: string[] = [];
-    policy!.hook = async (input, signal) => {
-      if (!isCallDecision(input, "fetch_span")) return;
-      held.push(input.op_name!);
-      await untilAborted(signal);
-    };
-    t.teardown(() => (policy!.hook = undefined));
+    policy!.set({
+      kind: "hold",
+      before: async (input, signal) => {
+        if (!isCallDecision(input, "fetch_span")) return;
+        held.push(input.op_name!);
+        await untilAborted(signal);
+      },
+    });
+    t.teardown(() => policy!.set({ kind: "normal" }));
     // Ample for the searches on two busy CPUs (they take a few hundred ms): the budget must run out in the fetch.
     const wallclockMs = 6000;
     // One call at a time, so the fetch the deadline cuts is the only one started.
@@ -202,12 +205,15 @@ forEachBackend(test, "run budget suite", ({ backend, prefix }) => {
     const controller = await s.startController({ PECR_GATEWAY_URL: proxy.url });
     // The first decision waits until a second call is in flight, so the calls overlap whatever the machine's load.
     let first = true;
-    policy!.hook = async (input, signal) => {
-      if (!isCallDecision(input) || !first) return;
-      first = false;
-      await Promise.race([proxy.whenInFlight(2), untilAborted(signal)]);
-    };
-    t.teardown(() => (policy!.hook = undefined));
+    policy!.set({
+      kind: "hold",
+      before: async (input, signal) => {
+        if (!isCallDecision(input) || !first) return;
+        first = false;
+        await Promise.race([proxy.whenInFlight(2), untilAborted(signal)]);
+      },
+    });
+    t.teardown(() => policy!.set({ kind: "normal" }));
 
     const run = await controller.client("dev").run({ query: QUESTION, budget: { ...BUDGET, maxParallelism: 2 } });
     t.is(run.terminalMode, TerminalMode.SUPPORTED);
