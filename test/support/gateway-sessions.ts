@@ -60,14 +60,23 @@ export interface ReportedError {
   readonly retryable: boolean | undefined;
 }
 
-/** Runs a call expected to fail and returns what it reported; throws when it succeeds. */
-export async function failure(call: Promise<unknown>): Promise<ReportedError> {
+/** Runs a call expected to fail and returns its error (for details beyond `ReportedError`); throws when it succeeds. */
+export async function connectFailure(call: Promise<unknown>): Promise<ConnectError> {
   try {
     await call;
   } catch (error) {
-    const connectError = ConnectError.from(error);
-    const detail = findErrorDetail(connectError);
-    return { code: connectError.code, message: connectError.rawMessage, detail: detail?.code, hint: detail?.terminalModeHint, retryable: detail?.retryable };
+    return ConnectError.from(error);
   }
   throw new Error("expected the call to fail");
+}
+
+/** What `error` reported: the fields a client can rely on. */
+export function reportedError(error: ConnectError): ReportedError {
+  const detail = findErrorDetail(error);
+  return { code: error.code, message: error.rawMessage, detail: detail?.code, hint: detail?.terminalModeHint, retryable: detail?.retryable };
+}
+
+/** Runs a call expected to fail and returns what it reported; throws when it succeeds. */
+export async function failure(call: Promise<unknown>): Promise<ReportedError> {
+  return reportedError(await connectFailure(call));
 }

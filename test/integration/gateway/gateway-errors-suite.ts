@@ -11,7 +11,7 @@
 import type { TestFn } from "ava";
 import { symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GatewayService } from "#gen/pecr/gateway/v1/gateway_pb.js";
@@ -21,10 +21,9 @@ import { OperatorOutcome } from "#gen/pecr/v1/ledger_pb.js";
 import { PolicyAction } from "#gen/pecr/v1/policy_pb.js";
 import { TerminalMode } from "#gen/pecr/v1/terminal_mode_pb.js";
 import { sourceVersionId } from "#core/canonical/identities.js";
-import { findErrorDetail } from "#core/errors/to-connect-error.js";
 import type { PolicyInput } from "../../../services/gateway/policy/policy-engine.js";
 import { type Backend, type GatewayHarness, startGatewayHarness } from "../../support/gateway-harness.js";
-import { DEFAULT_BUDGET, failure, openTestSession, type TestSession } from "../../support/gateway-sessions.js";
+import { connectFailure, DEFAULT_BUDGET, failure, openTestSession, reportedError, type TestSession } from "../../support/gateway-sessions.js";
 import { createSwitchablePolicy } from "../../support/switchable-policy.js";
 import { scrapeCounters } from "../../../scripts/perf/support/metric-counter.js";
 
@@ -60,22 +59,6 @@ function localClient(url: string, principalId: string | undefined, secret: strin
     return next(request);
   };
   return createClient(GatewayService, createGrpcTransport({ baseUrl: url, interceptors: [headers] }));
-}
-
-/** Runs a call expected to fail and returns its ConnectError; throws when it succeeds. */
-async function connectFailure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
-
-/** What `failure()` reports, for an error already caught. */
-function reported(error: ConnectError) {
-  const detail = findErrorDetail(error);
-  return { code: error.code, message: error.rawMessage, detail: detail?.code, hint: detail?.terminalModeHint, retryable: detail?.retryable };
 }
 
 /** The value of counter `metric` on the gateway's /metrics. */
@@ -333,7 +316,7 @@ export function registerGatewayErrorsSuite(test: TestFn<ErrorsSuiteContext>, bac
     const refused = await connectFailure(tooMany);
     // The bound is the proto's (`repeated.max_items = 200`, HOUSE_STYLE: protovalidate failures carry Violations), so
     // the message is protovalidate's, not reference §2.10's "evidence_units too large"; code and detail are the same.
-    t.like(reported(refused), { ...INVALID, message: "params.evidence_units: must contain no more than 200 item(s) [repeated.max_items]" });
+    t.like(reportedError(refused), { ...INVALID, message: "params.evidence_units: must contain no more than 200 item(s) [repeated.max_items]" });
     t.deepEqual(
       refused.findDetails(ViolationsSchema)[0]?.violations.map((violation) => violation.ruleId),
       ["repeated.max_items"],
